@@ -1,0 +1,32 @@
+//! The functions Perl calls, as Rust functions.
+//!
+//! Each takes its arguments as ordinary Rust types (converted from Perl data
+//! by [`crate::de`]) and returns `Result<T, E>` with `T: Serialize` (returned
+//! to Perl by [`crate::ser`]) and `E` an error whose message becomes the
+//! Perl `die`. Keep them thin: the work belongs in osstest-core. Each one is
+//! listed in [`crate::registry::FUNCTIONS`] and documented in
+//! `Osstest/Core.pm`.
+
+use std::convert::Infallible;
+
+use osstest_core::arch::{Arch, UnknownArch};
+
+/// `arch_info($debian_arch)`: the facts about one Debian architecture.
+pub fn arch_info(debian_arch: String) -> Result<&'static Arch, UnknownArch> {
+    Arch::by_debian(&debian_arch)
+}
+
+/// `_functions()`: the names of every registered function, for the tests
+/// that check `Osstest/Core.pm` exports and documents each one.
+pub fn _functions() -> Result<Vec<&'static str>, Infallible> {
+    Ok(crate::registry::FUNCTIONS.iter().map(|f| f.name).collect())
+}
+
+/// `_test_panic($message)`: panics, so the tests can check that a Rust
+/// panic reaches Perl as an exception and the interpreter carries on.
+pub fn _test_panic(message: Option<String>) -> Result<(), Infallible> {
+    panic!(
+        "{}",
+        message.unwrap_or_else(|| "deliberate panic for testing".to_owned())
+    )
+}

@@ -1,0 +1,169 @@
+//! The table of functions Perl can call.
+//!
+//! Each entry is one line, `perl_fn!(name(param, ...))`, naming a function
+//! in [`crate::api`] and its parameters (the names appear in error messages).
+//! The macro generates the glue: arguments are converted from Perl data to
+//! the Rust parameter types with [`crate::de`], the result back with
+//! [`crate::ser`], and an error becomes the message of a Perl `die`.
+//!
+//! The shared object installs every entry as `Osstest::Core::NAME` when Perl
+//! loads it. Names starting with `_` are internal (tests, introspection) and
+//! are not exported by `Osstest/Core.pm`.
+
+use std::error::Error as StdError;
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use crate::de::from_value;
+use crate::ser::to_value;
+use crate::value::PerlValue;
+
+/// A function callable from Perl.
+pub struct Function {
+    /// Its name in package `Osstest::Core`.
+    pub name: &'static str,
+    /// Its parameters' names, in order, for messages and usage lines.
+    pub params: &'static [&'static str],
+    /// Converts the arguments, runs the function, converts the result.
+    pub call: fn(Vec<PerlValue>) -> Result<PerlValue, String>,
+}
+
+impl Function {
+    /// `name($a, $b)`, the usage line for messages.
+    pub fn usage(&self) -> String {
+        let params: Vec<String> = self.params.iter().map(|p| format!("${p}")).collect();
+        format!("{}({})", self.name, params.join(", "))
+    }
+}
+
+macro_rules! perl_fn {
+    ($name:ident ( $($param:ident),* )) => {
+        Function {
+            name: stringify!($name),
+            params: &[$(stringify!($param)),*],
+            call: |args| {
+                #[allow(unused_mut, unused_variables)]
+                let mut args = Args::new(&[$(stringify!($param)),*], args)?;
+                $( let $param = args.take()?; )*
+                output(crate::api::$name($($param),*))
+            },
+        }
+    };
+}
+
+/// Every function Perl can call, in the order the shared object installs
+/// them. Add a line here for each new function in [`crate::api`].
+pub static FUNCTIONS: &[Function] = &[
+    perl_fn!(arch_info(debian_arch)),
+    perl_fn!(_functions()),
+    perl_fn!(_test_panic(message)),
+];
+
+/// Looks a function up by name.
+pub fn find(name: &str) -> Option<&'static Function> {
+    FUNCTIONS.iter().find(|f| f.name == name)
+}
+
+/// The arguments of one call, taken in order.
+pub struct Args {
+    params: &'static [&'static str],
+    values: std::vec::IntoIter<PerlValue>,
+    position: usize,
+}
+
+impl Args {
+    /// Checks the count: fewer than the parameters is fine (the rest are
+    /// undef, so optional trailing parameters work); more is an error.
+    pub fn new(params: &'static [&'static str], values: Vec<PerlValue>) -> Result<Args, String> {
+        if values.len() > params.len() {
+            let names: Vec<String> = params.iter().map(|p| format!("${p}")).collect();
+            return Err(format!(
+                "takes {} argument{} ({}), got {}",
+                params.len(),
+                if params.len() == 1 { "" } else { "s" },
+                names.join(", "),
+                values.len()
+            ));
+        }
+        Ok(Args {
+            params,
+            values: values.into_iter(),
+            position: 0,
+        })
+    }
+
+    /// Converts the next argument to the type the function wants.
+    pub fn take<T: DeserializeOwned>(&mut self) -> Result<T, String> {
+        let name = self.params[self.position];
+        self.position += 1;
+        let v = self.values.next().unwrap_or(PerlValue::Undef);
+        from_value(v).map_err(|e| format!("argument {} (${name}): {e}", self.position))
+    }
+}
+
+/// Converts a function's result for Perl, or its error into the message.
+///
+/// The message is the error's own text followed by its causes, each once.
+pub fn output<R: Serialize, E: StdError>(r: Result<R, E>) -> Result<PerlValue, String> {
+    match r {
+        Ok(v) => to_value(&v).map_err(|e| format!("cannot return the result to Perl: {e}")),
+        Err(e) => Err(error_chain(&e)),
+    }
+}
+
+/// An error and its sources as one line, `outer: cause: root cause`,
+/// leaving out a cause whose text the message already carries.
+pub fn error_chain(e: &dyn StdError) -> String {
+    let mut msg = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        let text = s.to_string();
+        if !msg.contains(&text) {
+            msg.push_str(": ");
+            msg.push_str(&text);
+        }
+        source = s.source();
+    }
+    msg
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_unique_and_found() {
+        let mut names: Vec<_> = FUNCTIONS.iter().map(|f| f.name).collect();
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), FUNCTIONS.len());
+        assert_eq!(
+            find("arch_info").unwrap().usage(),
+            "arch_info($debian_arch)"
+        );
+        assert!(find("nonesuch").is_none());
+    }
+
+    #[test]
+    fn arity_checked() {
+        let f = find("arch_info").unwrap();
+        let e = (f.call)(vec![PerlValue::Str("a".into()), PerlValue::Str("b".into())]).unwrap_err();
+        assert_eq!(e, "takes 1 argument ($debian_arch), got 2");
+        let e = (f.call)(vec![]).unwrap_err();
+        assert_eq!(e, "argument 1 ($debian_arch): expected a string, got undef");
+    }
+
+    #[test]
+    fn calls_through() {
+        let f = find("arch_info").unwrap();
+        let PerlValue::Hash(h) = (f.call)(vec![PerlValue::Str("armhf".into())]).unwrap() else {
+            panic!("not a hash")
+        };
+        assert_eq!(
+            h["gnu_triplet"],
+            PerlValue::Str("arm-linux-gnueabihf".into())
+        );
+        assert_eq!(h["bits"], PerlValue::Int(32));
+    }
+}

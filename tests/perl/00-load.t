@@ -1,0 +1,32 @@
+# Osstest::Core loads from the build tree and exports what it documents.
+use strict;
+use warnings;
+use Test::More;
+
+use_ok('Osstest::Core') or BAIL_OUT("cannot load Osstest::Core");
+
+ok(-f $Osstest::Core::SHARED_OBJECT, "loaded $Osstest::Core::SHARED_OBJECT");
+like($Osstest::Core::SHARED_OBJECT, qr{/libosstest_xs\.so$}, 'the shared object we built');
+
+# Every registered public function is exported and has POD; nothing is
+# exported that Rust does not provide.
+my @registered = @{ Osstest::Core::_functions() };
+ok(scalar(@registered) >= 3, 'registry lists functions');
+my @public = sort grep { !/^_/ } @registered;
+is_deeply([sort @Osstest::Core::EXPORT], \@public, '@EXPORT lists every public Rust function');
+foreach my $f (@registered) {
+    ok(defined &{"Osstest::Core::$f"}, "Osstest::Core::$f is defined");
+}
+
+open my $pm, '<', $INC{'Osstest/Core.pm'} or die $!;
+my $pod = do { local $/; <$pm> };
+foreach my $f (@public) {
+    like($pod, qr/^=head2 \Q$f\E\(/m, "$f has POD");
+}
+
+# Exporter works as in osstest's other modules.
+package Some::Caller;
+Osstest::Core->import();
+::ok(defined &Some::Caller::arch_info, 'arch_info imported by default');
+
+::done_testing();
