@@ -6,15 +6,14 @@
 //! Perl `die`. Keep them thin: the work belongs in osstest-core. Each one is
 //! listed in [`crate::registry::FUNCTIONS`] and documented in
 //! `Osstest/Core.pm`.
+//!
+//! One submodule per area of osstest-core, each re-exported here so the
+//! registry can name every function as `api::NAME`.
 
 use std::convert::Infallible;
 
-use osstest_core::arch::{Arch, UnknownArch};
-
-/// `arch_info($debian_arch)`: the facts about one Debian architecture.
-pub fn arch_info(debian_arch: String) -> Result<&'static Arch, UnknownArch> {
-    Arch::by_debian(&debian_arch)
-}
+mod arch;
+pub use arch::*;
 
 /// `_functions()`: the names of every registered function, for the tests
 /// that check `Osstest/Core.pm` exports and documents each one.

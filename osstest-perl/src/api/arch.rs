@@ -1,0 +1,8 @@
+//! Architecture functions.
+
+use osstest_core::arch::{Arch, UnknownArch};
+
+/// `arch_info($debian_arch)`: the facts about one Debian architecture.
+pub fn arch_info(debian_arch: String) -> Result<&'static Arch, UnknownArch> {
+    Arch::by_debian(&debian_arch)
+}
