@@ -83,7 +83,7 @@ mod tests {
             e.starts_with("Osstest::Core::_test_panic: internal error (Rust panic: boom at "),
             "{e}"
         );
-        assert!(e.contains("api.rs:"), "{e}");
+        assert!(e.contains("api/mod.rs:"), "{e}");
         // And the next call works normally.
         let f = find("arch_info").unwrap();
         assert!(call(f, vec![PerlValue::Str("arm64".into())]).is_ok());

@@ -62,7 +62,7 @@ dies_like { arch_info(sub { 1 }) }
 
 # A Rust panic is a catchable exception; the interpreter carries on.
 dies_like { Osstest::Core::_test_panic('boom') }
-    qr/^Osstest::Core::_test_panic: internal error \(Rust panic: boom at \S+api\.rs:\d+\); this is a bug in osstest-core, please report it at /,
+    qr/^Osstest::Core::_test_panic: internal error \(Rust panic: boom at \S+\.rs:\d+\); this is a bug in osstest-core, please report it at /,
     'panic';
 for my $i (1..100) {
     eval { Osstest::Core::_test_panic("again $i") };
