@@ -11,6 +11,10 @@
 //! One module per concept, data flowing one way:
 //!
 //! - [`arch`]: Debian architecture facts.
+//! - [`plan`]: a job's runvars in, a build plan (build and target arch, suite) out.
+//! - [`toolchain`]: Debian's cross compilers per suite, and their packages.
 #![deny(missing_docs)]
 
 pub mod arch;
+pub mod plan;
+pub mod toolchain;
