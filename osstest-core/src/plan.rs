@@ -107,11 +107,11 @@ pub enum PlanError {
         /// The first flag.
         first_flag: String,
         /// The runvar holding it.
-        first_runvar: String,
+        first_runvar: &'static str,
         /// The other flag.
         second_flag: String,
         /// The runvar holding it.
-        second_runvar: String,
+        second_runvar: &'static str,
     },
     /// `build_arch` against the `arch-*` hostflag.
     #[error("runvar {BUILD_ARCH_RUNVAR}={build_arch} but {flag_runvar} has {flag}: the host would be allocated as one architecture and built on as the other")]
@@ -121,13 +121,13 @@ pub enum PlanError {
         /// The arch flag.
         flag: String,
         /// The runvar holding it.
-        flag_runvar: String,
+        flag_runvar: &'static str,
     },
     /// A `share-build-*` flag we cannot read.
     #[error("{runvar}: hostflag {flag} is not share-build-SUITE-ARCH")]
     BadShareBuild {
         /// The runvar holding it.
-        runvar: String,
+        runvar: &'static str,
         /// The flag.
         flag: String,
     },
@@ -135,13 +135,13 @@ pub enum PlanError {
     #[error("{runvar}: hostflag {flag} shares build hosts of arch {class_arch}, but this job's build host is {build_arch} ({build_from}); a cross build shares the build host's class")]
     ShareBuildArch {
         /// The runvar holding the flag.
-        runvar: String,
+        runvar: &'static str,
         /// The flag.
         flag: String,
         /// The arch the class names.
         class_arch: String,
         /// The build arch.
-        build_arch: String,
+        build_arch: &'static str,
         /// Where the build arch came from, for the message.
         build_from: String,
     },
@@ -149,7 +149,7 @@ pub enum PlanError {
     #[error("{runvar}: hostflag {flag} shares build hosts of suite {class_suite}, but this job's build host runs {suite} ({suite_from})")]
     ShareBuildSuite {
         /// The runvar holding the flag.
-        runvar: String,
+        runvar: &'static str,
         /// The flag.
         flag: String,
         /// The suite the class names.
@@ -174,9 +174,9 @@ pub enum PlanError {
     #[error("runvar arch={target}, built on {build} ({build_from}): {source}")]
     Toolchain {
         /// The target arch.
-        target: String,
+        target: &'static str,
         /// The build arch.
-        build: String,
+        build: &'static str,
         /// Where the build arch came from.
         build_from: String,
         /// Why not.
@@ -235,9 +235,9 @@ impl BuildPlan {
                 Some(first) if first.flag != f.flag => {
                     return Err(PlanError::TwoArchFlags {
                         first_flag: first.flag.into(),
-                        first_runvar: first.runvar.into(),
+                        first_runvar: first.runvar,
                         second_flag: f.flag.into(),
-                        second_runvar: f.runvar.into(),
+                        second_runvar: f.runvar,
                     })
                 }
                 Some(_) => {}
@@ -269,7 +269,7 @@ impl BuildPlan {
                 return Err(PlanError::BuildArchDisagrees {
                     build_arch: b.debian.into(),
                     flag: f.flag.into(),
-                    flag_runvar: f.runvar.into(),
+                    flag_runvar: f.runvar,
                 })
             }
             (Some(b), _) => (b, BuildArchSource::Runvar),
@@ -326,21 +326,21 @@ impl BuildPlan {
                 .split_once('-')
                 .filter(|(s, a)| !s.is_empty() && !a.is_empty())
                 .ok_or_else(|| PlanError::BadShareBuild {
-                    runvar: f.runvar.into(),
+                    runvar: f.runvar,
                     flag: f.flag.into(),
                 })?;
             if class_arch != build.debian {
                 return Err(PlanError::ShareBuildArch {
-                    runvar: f.runvar.into(),
+                    runvar: f.runvar,
                     flag: f.flag.into(),
                     class_arch: class_arch.into(),
-                    build_arch: build.debian.into(),
+                    build_arch: build.debian,
                     build_from: build_from_text,
                 });
             }
             if class_suite != suite.name() {
                 return Err(PlanError::ShareBuildSuite {
-                    runvar: f.runvar.into(),
+                    runvar: f.runvar,
                     flag: f.flag.into(),
                     class_suite: class_suite.into(),
                     suite,
@@ -351,8 +351,8 @@ impl BuildPlan {
 
         let toolchain =
             Toolchain::new(suite, build, target).map_err(|source| PlanError::Toolchain {
-                target: target.debian.into(),
-                build: build.debian.into(),
+                target: target.debian,
+                build: build.debian,
                 build_from: build_from_text,
                 source,
             })?;
