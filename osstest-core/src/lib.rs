@@ -12,9 +12,11 @@
 //!
 //! - [`arch`]: Debian architecture facts.
 //! - [`plan`]: a job's runvars in, a build plan (build and target arch, suite) out.
+//! - [`runes`]: the make and configure invocations of a plan, for Linux and Xen.
 //! - [`toolchain`]: Debian's cross compilers per suite, and their packages.
 #![deny(missing_docs)]
 
 pub mod arch;
 pub mod plan;
+pub mod runes;
 pub mod toolchain;
