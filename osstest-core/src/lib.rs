@@ -11,6 +11,8 @@
 //! One module per concept, data flowing one way:
 //!
 //! - [`arch`]: Debian architecture facts.
+//! - [`modinfo`]: kernel module metadata read from a module's ELF file.
 #![deny(missing_docs)]
 
 pub mod arch;
+pub mod modinfo;
