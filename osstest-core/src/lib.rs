@@ -12,7 +12,10 @@
 //!
 //! - [`arch`]: Debian architecture facts.
 //! - [`modinfo`]: kernel module metadata read from a module's ELF file.
+//! - [`modules`]: installer module selection, dependency closure and
+//!   depmod-identical index files.
 #![deny(missing_docs)]
 
 pub mod arch;
 pub mod modinfo;
+pub mod modules;
