@@ -14,9 +14,15 @@
 //! - [`plan`]: a job's runvars in, a build plan (build and target arch, suite) out.
 //! - [`runes`]: the make and configure invocations of a plan, for Linux and Xen.
 //! - [`toolchain`]: Debian's cross compilers per suite, and their packages.
+//! - [`modinfo`]: kernel module metadata read from a module's ELF file.
+//! - [`modules`]: installer module selection, dependency closure and
+//!   depmod-identical index files.
 #![deny(missing_docs)]
 
 pub mod arch;
+pub mod modinfo;
+pub mod modules;
 pub mod plan;
 pub mod runes;
 pub mod toolchain;
+

@@ -1,0 +1,267 @@
+//! The dependency closure of a selection, and why each module is in it.
+//!
+//! Starting from the modules a [`Selection`] matches, the closure adds,
+//! until nothing changes:
+//!
+//! - every module a selected module's `depends=` names;
+//! - every module exporting a symbol a selected module needs (what `depmod`
+//!   computes `modules.dep` from; weak references are left out, the module
+//!   loads without them);
+//! - the modules a `softdep=` line asks to load first (`pre:`), looked up
+//!   as `modprobe` looks them up: a module of that name, else a module
+//!   built into the kernel image (nothing to add), else the modules whose
+//!   `alias=` patterns match it.
+//!
+//! `post:` soft dependencies are not followed: they are loaded after the
+//! module and are not needed for it to work.
+//!
+//! A dependency the kernel has neither as a module nor built in is
+//! reported in [`Closure::missing`], never silently dropped.
+
+use std::collections::{HashMap, VecDeque};
+
+use globset::GlobBuilder;
+use serde::Serialize;
+
+use super::{KernelModules, ModulesError, Selection};
+
+/// Why a module is in the closure.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "reason", rename_all = "snake_case")]
+pub enum Reason {
+    /// A selection pattern matched it.
+    Matched {
+        /// The first include pattern that matched.
+        pattern: String,
+    },
+    /// Another module in the closure needs it (`depends=` or a symbol).
+    Dependency {
+        /// The module needing it.
+        of: String,
+    },
+    /// Another module in the closure asks for it with `softdep=pre:`.
+    Softdep {
+        /// The module asking.
+        of: String,
+    },
+}
+
+/// One module of the closure.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Included {
+    /// The module's name.
+    pub name: String,
+    /// Its path relative to `lib/modules/VERSION`.
+    pub path: String,
+    /// Why it is in: the first reason found.
+    #[serde(flatten)]
+    pub reason: Reason,
+}
+
+/// How a missing module was asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Want {
+    /// Named by `depends=`.
+    Depends,
+    /// Named by `softdep=pre:`.
+    Softdep,
+}
+
+/// A dependency the kernel does not have.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Missing {
+    /// The name asked for.
+    pub name: String,
+    /// The module asking.
+    pub wanted_by: String,
+    /// How it asked.
+    pub how: Want,
+}
+
+/// A dependency-closed subset of a kernel's modules.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Closure {
+    /// The modules, in the kernel's order, each with its reason.
+    pub included: Vec<Included>,
+    /// Dependencies named but not in the kernel.
+    pub missing: Vec<Missing>,
+}
+
+impl Closure {
+    /// The names of the included modules.
+    pub fn names(&self) -> Vec<&str> {
+        self.included.iter().map(|m| m.name.as_str()).collect()
+    }
+
+    /// The modules the patterns did not select but something needed.
+    pub fn added(&self) -> impl Iterator<Item = &Included> {
+        self.included
+            .iter()
+            .filter(|m| !matches!(m.reason, Reason::Matched { .. }))
+    }
+
+    /// Whether the closure holds the module of this name.
+    pub fn contains(&self, name: &str) -> bool {
+        let name = super::normalize_name(name);
+        self.included.iter().any(|m| m.name == name)
+    }
+}
+
+/// An alias as kmod compares aliases: `-` read as `_` outside `[...]`.
+fn normalize_alias(alias: &str) -> String {
+    let mut out = String::with_capacity(alias.len());
+    let mut in_class = false;
+    for c in alias.chars() {
+        match c {
+            '[' => in_class = true,
+            ']' => in_class = false,
+            '-' if !in_class => {
+                out.push('_');
+                continue;
+            }
+            _ => {}
+        }
+        out.push(c);
+    }
+    out
+}
+
+impl KernelModules {
+    /// The closure of what `selection` matches in this kernel.
+    pub fn close(&self, selection: &Selection) -> Result<Closure, ModulesError> {
+        let matcher = selection.compile()?;
+        let modules = self.modules();
+        let mut reasons: Vec<Option<Reason>> = vec![None; modules.len()];
+        let mut queue = VecDeque::new();
+        for (i, m) in modules.iter().enumerate() {
+            if let Some(pattern) = matcher.selects(&m.path, &m.name) {
+                reasons[i] = Some(Reason::Matched {
+                    pattern: pattern.to_owned(),
+                });
+                queue.push_back(i);
+            }
+        }
+
+        // Who exports what, the last module in order winning as in depmod.
+        let mut exporters: HashMap<&str, usize> = HashMap::new();
+        for (i, m) in modules.iter().enumerate() {
+            for sym in &m.info.exports {
+                exporters.insert(sym.name.as_str(), i);
+            }
+        }
+
+        let mut missing = Vec::new();
+        while let Some(i) = queue.pop_front() {
+            let m = &modules[i];
+            let mut wants: Vec<(usize, Reason)> = Vec::new();
+            let dependency = || Reason::Dependency { of: m.name.clone() };
+            for dep in &m.info.depends {
+                match self.index_of(dep) {
+                    Some(j) => wants.push((j, dependency())),
+                    None if self.is_builtin(dep) => {}
+                    None => missing.push(Missing {
+                        name: dep.clone(),
+                        wanted_by: m.name.clone(),
+                        how: Want::Depends,
+                    }),
+                }
+            }
+            for sym in m.info.undefined.iter().filter(|s| !s.weak) {
+                let name = sym.name.strip_prefix('.').unwrap_or(&sym.name);
+                if let Some(&j) = exporters.get(name) {
+                    if j != i {
+                        wants.push((j, dependency()));
+                    }
+                }
+            }
+            for soft in &m.info.softdep_pre {
+                let found = self.lookup(soft);
+                if found.is_none() {
+                    missing.push(Missing {
+                        name: soft.clone(),
+                        wanted_by: m.name.clone(),
+                        how: Want::Softdep,
+                    });
+                }
+                for j in found.unwrap_or_default() {
+                    wants.push((j, Reason::Softdep { of: m.name.clone() }));
+                }
+            }
+            for (j, reason) in wants {
+                if reasons[j].is_none() {
+                    reasons[j] = Some(reason);
+                    queue.push_back(j);
+                }
+            }
+        }
+
+        let included = modules
+            .iter()
+            .zip(reasons)
+            .filter_map(|(m, reason)| {
+                Some(Included {
+                    name: m.name.clone(),
+                    path: m.path.clone(),
+                    reason: reason?,
+                })
+            })
+            .collect();
+        Ok(Closure { included, missing })
+    }
+
+    /// What `modprobe NAME` would load, as module indexes: `Some(empty)`
+    /// when the kernel has it built in, `None` when nothing provides it.
+    fn lookup(&self, name: &str) -> Option<Vec<usize>> {
+        if let Some(i) = self.index_of(name) {
+            return Some(vec![i]);
+        }
+        if self.is_builtin(name) {
+            return Some(Vec::new());
+        }
+        let wanted = normalize_alias(name);
+        let mut found = Vec::new();
+        for (i, m) in self.modules().iter().enumerate() {
+            for alias in &m.info.aliases {
+                if alias_matches(&normalize_alias(alias), &wanted) {
+                    found.push(i);
+                    break;
+                }
+            }
+        }
+        (!found.is_empty()).then_some(found)
+    }
+}
+
+/// Whether an alias pattern (an `fnmatch` pattern) matches `name`. An
+/// alias that is not a valid pattern matches only itself.
+fn alias_matches(alias: &str, name: &str) -> bool {
+    let literal_end = alias.find(['*', '?', '[', '\\']).unwrap_or(alias.len());
+    if literal_end == alias.len() {
+        return alias == name;
+    }
+    // Cheap filter first: the literal start must match.
+    if !name.starts_with(&alias[..literal_end]) {
+        return false;
+    }
+    match GlobBuilder::new(alias).backslash_escape(true).build() {
+        Ok(glob) => glob.compile_matcher().is_match(name),
+        Err(_) => alias == name,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn aliases() {
+        assert_eq!(normalize_alias("crypto-crc32c"), "crypto_crc32c");
+        assert_eq!(normalize_alias("pci:v*d[0-9]-x"), "pci:v*d[0-9]_x");
+        assert!(alias_matches("crc32c", "crc32c"));
+        assert!(!alias_matches("crc32c", "crc32"));
+        assert!(alias_matches("crypto_crc32c*", "crypto_crc32c_generic"));
+        assert!(!alias_matches("of:N*T*Cfoo", "crc32c"));
+        assert!(alias_matches("[", "["), "invalid patterns match themselves");
+    }
+}
