@@ -11,6 +11,8 @@
 //! One module per concept, data flowing one way:
 //!
 //! - [`arch`]: Debian architecture facts.
+//! - [`compress`]: decompressing streams (none, gzip, xz on threads, zstd).
 #![deny(missing_docs)]
 
 pub mod arch;
+pub mod compress;
