@@ -12,7 +12,9 @@
 //!
 //! - [`arch`]: Debian architecture facts.
 //! - [`compress`]: decompressing streams (none, gzip, xz on threads, zstd).
+//! - [`modinfo`]: kernel module metadata read from a module's ELF file.
 #![deny(missing_docs)]
 
 pub mod arch;
 pub mod compress;
+pub mod modinfo;
