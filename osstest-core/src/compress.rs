@@ -215,7 +215,9 @@ mod tests {
     }
 
     fn sample() -> Vec<u8> {
-        (0..200_000u32).flat_map(|i| (i % 251).to_le_bytes()).collect()
+        (0..200_000u32)
+            .flat_map(|i| (i % 251).to_le_bytes())
+            .collect()
     }
 
     #[test]
@@ -229,7 +231,11 @@ mod tests {
         xz.write_all(&plain).unwrap();
         roundtrip(Compression::Xz, xz.finish().unwrap(), &plain);
 
-        roundtrip(Compression::Zstd, zstd::encode_all(&plain[..], 3).unwrap(), &plain);
+        roundtrip(
+            Compression::Zstd,
+            zstd::encode_all(&plain[..], 3).unwrap(),
+            &plain,
+        );
         roundtrip(Compression::None, plain.clone(), &plain);
     }
 

@@ -12,9 +12,13 @@
 //!
 //! - [`arch`]: Debian architecture facts.
 //! - [`compress`]: decompressing streams (none, gzip, xz on threads, zstd).
+//! - [`deb`]: reading Debian packages: ar members, control fields, the data tar.
+//! - [`kernel`]: a kernel from a .deb, a kerndist tarball or a tree: visit, check, unpick.
 //! - [`modinfo`]: kernel module metadata read from a module's ELF file.
 #![deny(missing_docs)]
 
 pub mod arch;
 pub mod compress;
+pub mod deb;
+pub mod kernel;
 pub mod modinfo;
