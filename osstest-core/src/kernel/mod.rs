@@ -615,12 +615,14 @@ impl KernelSource {
                         })?;
                         EntryKind::Hardlink(t)
                     }
-                    other => return Err(self.member_err(
-                        &name,
-                        format!(
+                    other => {
+                        return Err(self.member_err(
+                            &name,
+                            format!(
                             "{other:?} entries are not allowed in a kernel archive (at {location})"
                         ),
-                    )),
+                        ))
+                    }
                 };
                 last = format!("member {name} ({location})");
                 if path.is_empty() {
@@ -775,7 +777,12 @@ impl KernelSource {
 
         let control = self.visit(|e| {
             entries += 1;
-            let want = out.is_some_and(|(_, s)| s.wants(e.role, &e.path));
+            // With a module selection, directories of the module tree
+            // appear only as needed for the modules chosen.
+            let want = out.is_some_and(|(_, s)| {
+                s.wants(e.role, &e.path)
+                    && !(e.kind == EntryKind::Dir && e.role == Role::ModuleTree && s.modules.is_some())
+            });
             if let Some(v) = &e.version {
                 if matches!(e.role, Role::Image | Role::Module | Role::SystemMap | Role::Config)
                     && !versions.iter().any(|(x, _)| x == v)
