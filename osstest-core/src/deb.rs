@@ -50,7 +50,7 @@ pub enum DebError {
         offset: u64,
     },
     /// The control file is missing or malformed.
-    #[error("{file}: control.tar: {reason}")]
+    #[error("{file}: {reason}")]
     Control {
         /// The package.
         file: PathBuf,
@@ -478,7 +478,11 @@ impl<R: Read> DebReader<R> {
                 let name = name.trim_start_matches("./");
                 if name == "control" {
                     if e.size() > 1 << 20 {
-                        return Err(cerr(format!("control is {} bytes long", e.size())));
+                        return Err(cerr(format!(
+                            "{}: ./control is {} bytes long",
+                            m.name,
+                            e.size()
+                        )));
                     }
                     let mut s = String::new();
                     e.read_to_string(&mut s)
@@ -494,7 +498,7 @@ impl<R: Read> DebReader<R> {
         // The decompressor may stop short of the member's end.
         self.skip(&m)?;
         let text = text.ok_or_else(|| cerr(format!("{} has no ./control", m.name)))?;
-        Control::parse(&text).map_err(|e| cerr(format!("./control: {e}")))
+        Control::parse(&text).map_err(|e| cerr(format!("{}: ./control: {e}", m.name)))
     }
 
     /// Reads the control part if not yet read, then returns the data tar
@@ -517,5 +521,44 @@ impl<R: Read> DebReader<R> {
             source: e,
         })?;
         Ok((control, m, tar::Archive::new(d)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_fields() {
+        let c = Control::parse(
+            "Package: linux-image-6.1.0-50-arm64\nVersion: 6.1.176-1\nArchitecture: arm64\n\
+             Description: Linux 6.1 for 64-bit ARMv8 machines (signed)\n The Linux kernel 6.1\n .\n more\n\n",
+        )
+        .unwrap();
+        assert_eq!(c.package(), "linux-image-6.1.0-50-arm64");
+        assert_eq!(c.version(), "6.1.176-1");
+        assert_eq!(c.architecture(), "arm64");
+        assert_eq!(
+            c.get("description").unwrap(),
+            "Linux 6.1 for 64-bit ARMv8 machines (signed)\n The Linux kernel 6.1\n .\n more"
+        );
+        assert!(Control::parse("Package: a\nVersion: 1\n")
+            .unwrap_err()
+            .contains("Architecture"));
+        assert!(Control::parse(" cont\nPackage: a\n").is_err());
+        assert!(Control::parse("Package: a\nPackage: b\nVersion: 1\nArchitecture: all\n").is_err());
+        assert!(
+            Control::parse("Package: a\nVersion: 1\nArchitecture: all\n\nPackage: b\n").is_err()
+        );
+    }
+
+    #[test]
+    fn ar_errors_name_offsets() {
+        let e = DebReader::new(&b"!<arch>\nnonsense"[..], "x.deb")
+            .err()
+            .unwrap();
+        assert!(e.to_string().contains("x.deb"), "{e}");
+        let e = DebReader::new(&b"PK\x03\x04"[..], "x.deb").err().unwrap();
+        assert!(e.to_string().contains("ar magic"), "{e}");
     }
 }

@@ -856,10 +856,8 @@ impl KernelSource {
                         extracted_modules += 1;
                     }
                 }
-                Role::Dtb if is_file => {
-                    if e.path.ends_with(".dtb") || e.path.ends_with(".dtbo") {
-                        dtb_count += 1
-                    }
+                Role::Dtb if is_file && (e.path.ends_with(".dtb") || e.path.ends_with(".dtbo")) => {
+                    dtb_count += 1
                 }
                 Role::Firmware if is_file => firmware_count += 1,
                 _ => {}
@@ -918,7 +916,7 @@ impl KernelSource {
             }
         }
         if let Some(c) = &control {
-            if let Some(a) = crate::arch::Arch::by_debian(c.architecture()).ok() {
+            if let Ok(a) = crate::arch::Arch::by_debian(c.architecture()) {
                 if a.elf_machine_number != arch.elf_machine || a.bits != arch.bits {
                     return Err(self.mismatch(format!(
                         "package Architecture {} but the image {image_member} is for ELF machine {} ({}-bit)",
