@@ -533,31 +533,67 @@ impl KernelSource {
     where
         F: FnMut(&mut Entry<'_>) -> Result<(), KernelError>,
     {
+        self.walk(None, &mut f)
+    }
+
+    /// Like [`KernelSource::visit`], but reads the `.deb` or tarball from
+    /// `stream` (a pipe, bytes in memory) rather than opening the source's
+    /// path, which only names it in messages. Not for trees.
+    pub fn visit_stream<R, F>(&self, stream: R, mut f: F) -> Result<Option<Control>, KernelError>
+    where
+        R: Read,
+        F: FnMut(&mut Entry<'_>) -> Result<(), KernelError>,
+    {
+        self.walk(Some(Box::new(stream)), &mut f)
+    }
+
+    /// A source of `kind` to be read with [`KernelSource::visit_stream`] or
+    /// [`KernelSource::info_stream`]; `name` names it in messages.
+    pub fn for_stream(name: impl Into<PathBuf>, kind: SourceKind) -> KernelSource {
+        KernelSource {
+            path: name.into(),
+            kind,
+        }
+    }
+
+    fn walk(
+        &self,
+        stream: Option<Box<dyn Read + '_>>,
+        f: &mut dyn FnMut(&mut Entry<'_>) -> Result<(), KernelError>,
+    ) -> Result<Option<Control>, KernelError> {
+        let open = || -> Result<Box<dyn Read>, KernelError> {
+            let file = File::open(&self.path).map_err(|source| KernelError::Open {
+                path: self.path.clone(),
+                source,
+            })?;
+            Ok(Box::new(io::BufReader::with_capacity(256 * 1024, file)))
+        };
         match self.kind {
             SourceKind::Tree => {
-                self.visit_tree(&self.path, "", &mut f)?;
+                if stream.is_some() {
+                    return Err(self.mismatch("a tree cannot be read from a stream".into()));
+                }
+                self.visit_tree(&self.path, "", f)?;
                 Ok(None)
             }
             SourceKind::Deb => {
-                let file = File::open(&self.path).map_err(|source| KernelError::Open {
-                    path: self.path.clone(),
-                    source,
-                })?;
-                let deb =
-                    DebReader::new(io::BufReader::with_capacity(256 * 1024, file), &self.path)?;
+                let r = match stream {
+                    Some(s) => s,
+                    None => open()?,
+                };
+                let deb = DebReader::new(r, &self.path)?;
                 let (control, member, tar) = deb.data()?;
-                let inner = tar.into_inner();
-                self.visit_tar(inner, &member.name, &mut f)?;
+                self.visit_tar(tar.into_inner(), &member.name, f)?;
                 Ok(Some(control))
             }
             SourceKind::Kerndist => {
-                let file = File::open(&self.path).map_err(|source| KernelError::Open {
-                    path: self.path.clone(),
-                    source,
-                })?;
-                let (_, d) = Decompressor::detect(file)
-                    .map_err(self.read_err("the compressed tar".into()))?;
-                self.visit_tar(d, "tar", &mut f)?;
+                let r = match stream {
+                    Some(s) => s,
+                    None => open()?,
+                };
+                let (_, d) =
+                    Decompressor::detect(r).map_err(self.read_err("the compressed tar".into()))?;
+                self.visit_tar(d, "tar", f)?;
                 Ok(None)
             }
         }
@@ -743,7 +779,13 @@ impl KernelSource {
     /// Reads the source, checks it (one architecture, one version) and
     /// reports what it holds, extracting nothing.
     pub fn info(&self) -> Result<KernelInfo, KernelError> {
-        self.scan(None)
+        self.scan(None, None)
+    }
+
+    /// Like [`KernelSource::info`], reading from `stream` (see
+    /// [`KernelSource::visit_stream`]).
+    pub fn info_stream<R: Read>(&self, stream: R) -> Result<KernelInfo, KernelError> {
+        self.scan(None, Some(Box::new(stream)))
     }
 
     /// Reads and checks the source like [`KernelSource::info`] and
@@ -751,10 +793,14 @@ impl KernelSource {
     /// [`extract`](Dest)). On error, files already extracted stay, each
     /// complete; nothing is written outside `destdir`.
     pub fn unpick(&self, destdir: &Path, selection: &Selection) -> Result<KernelInfo, KernelError> {
-        self.scan(Some((destdir, selection)))
+        self.scan(Some((destdir, selection)), None)
     }
 
-    fn scan(&self, out: Option<(&Path, &Selection)>) -> Result<KernelInfo, KernelError> {
+    fn scan(
+        &self,
+        out: Option<(&Path, &Selection)>,
+        stream: Option<Box<dyn Read + '_>>,
+    ) -> Result<KernelInfo, KernelError> {
         let dest = match out {
             Some((d, _)) => Some(Dest::new(d).map_err(|source| KernelError::Extract {
                 source_path: self.path.clone(),
@@ -775,7 +821,7 @@ impl KernelSource {
         let (mut dtb_count, mut firmware_count, mut entries) = (0, 0, 0);
         let (mut extracted, mut extracted_modules) = (0, 0);
 
-        let control = self.visit(|e| {
+        let control = self.walk(stream, &mut |e| {
             entries += 1;
             // With a module selection, directories of the module tree
             // appear only as needed for the modules chosen.
