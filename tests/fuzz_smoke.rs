@@ -69,7 +69,15 @@ fn mutate(rng: &mut Rng, seed: &[u8], other: &[u8]) -> Vec<u8> {
 fn ar(members: &[(&str, &[u8])]) -> Vec<u8> {
     let mut out = b"!<arch>\n".to_vec();
     for (name, data) in members {
-        let h = format!("{:<16}{:<12}{:<6}{:<6}{:<8}{:<10}`\n", name, 0, 0, 0, "100644", data.len());
+        let h = format!(
+            "{:<16}{:<12}{:<6}{:<6}{:<8}{:<10}`\n",
+            name,
+            0,
+            0,
+            0,
+            "100644",
+            data.len()
+        );
         out.extend_from_slice(h.as_bytes());
         out.extend_from_slice(data);
         if data.len() % 2 == 1 {
@@ -109,15 +117,28 @@ fn seeds() -> (Vec<u8>, Vec<u8>, Vec<Vec<u8>>) {
     let data = tar(&[
         ("./boot/vmlinuz-6.1.0-1-arm64", &image),
         ("./boot/config-6.1.0-1-arm64", b"CONFIG_X=y\n"),
-        ("./lib/modules/6.1.0-1-arm64/kernel/a.ko", b"\x7fELF\x02\x01\x01\0not really"),
-        ("./lib/modules/6.1.0-1-arm64/modules.order", b"kernel/a.ko\n"),
-        ("./usr/lib/linux-image-6.1.0-1-arm64/v/b.dtb", b"\xd0\x0d\xfe\xed"),
+        (
+            "./lib/modules/6.1.0-1-arm64/kernel/a.ko",
+            b"\x7fELF\x02\x01\x01\0not really",
+        ),
+        (
+            "./lib/modules/6.1.0-1-arm64/modules.order",
+            b"kernel/a.ko\n",
+        ),
+        (
+            "./usr/lib/linux-image-6.1.0-1-arm64/v/b.dtb",
+            b"\xd0\x0d\xfe\xed",
+        ),
     ]);
     let control = gz(&tar(&[(
         "./control",
         b"Package: linux-image-6.1.0-1-arm64\nVersion: 1\nArchitecture: arm64\n",
     )]));
-    let deb = ar(&[("debian-binary", b"2.0\n"), ("control.tar.gz", &control), ("data.tar.xz", &xz(&data))]);
+    let deb = ar(&[
+        ("debian-binary", b"2.0\n"),
+        ("control.tar.gz", &control),
+        ("data.tar.xz", &xz(&data)),
+    ]);
     let kerndist = gz(&data);
     let streams = vec![gz(b"hello"), xz(&data), data.clone()];
     (deb, kerndist, streams)
@@ -143,6 +164,10 @@ fn fuzz_targets_smoke() {
         targets::decompress(&m);
         runs += 1;
     }
-    eprintln!("fuzz smoke: {} inputs per target in {:?}", runs, start.elapsed());
+    eprintln!(
+        "fuzz smoke: {} inputs per target in {:?}",
+        runs,
+        start.elapsed()
+    );
     assert!(runs > 100, "only {runs} runs in the budget");
 }

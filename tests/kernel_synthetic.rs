@@ -103,12 +103,20 @@ fn tree(dir: &Path, p: &Parts, image_head: &[u8], extra: &[(String, Vec<u8>)]) {
     );
 }
 
-/// `tar zcf` of a tree, names starting `./` as osstest's kerndist has them.
+/// A kerndist tarball of a tree as osstest's `built_stash` makes it
+/// (`cd dist && tar zcf kerndist.tar.gz *`: names without `./`).
 fn targz(dir: &Path) -> Vec<u8> {
     let gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
     let mut b = tar::Builder::new(gz);
     b.follow_symlinks(false);
-    b.append_dir_all(".", dir).unwrap();
+    let mut top: Vec<_> = fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    top.sort();
+    for name in top {
+        b.append_dir_all(&name, dir.join(&name)).unwrap();
+    }
     b.into_inner().unwrap().finish().unwrap()
 }
 

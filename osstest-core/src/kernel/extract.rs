@@ -143,8 +143,9 @@ impl Dest {
     }
 
     /// Writes regular file `rel` from `data`, which must hold exactly
-    /// `size` bytes; sets `mode` and `mtime` (seconds since the epoch).
-    /// Returns the path written.
+    /// `size` bytes; sets `mode`'s permission bits (never set-user-ID,
+    /// set-group-ID or sticky: a kernel needs none) and `mtime` (seconds
+    /// since the epoch). Returns the path written.
     pub fn file(
         &self,
         rel: &str,
@@ -165,7 +166,7 @@ impl Dest {
                 return Err(DestError::Size { got, want: size });
             }
             f.flush().map_err(io_err(&tmp))?;
-            f.set_permissions(fs::Permissions::from_mode(mode & 0o7777))
+            f.set_permissions(fs::Permissions::from_mode(mode & 0o777))
                 .map_err(io_err(&tmp))?;
             f.set_modified(SystemTime::UNIX_EPOCH + Duration::from_secs(mtime))
                 .map_err(io_err(&tmp))?;
