@@ -40,7 +40,7 @@ fn mutate(rng: &mut Rng, seed: &[u8], other: &[u8]) -> Vec<u8> {
                 let i = rng.below(len + 1);
                 let n = 1 + rng.below(16);
                 let b = rng.next() as u8;
-                v.splice(i..i, std::iter::repeat_n(b, n));
+                v.splice(i..i, std::iter::repeat(b).take(n));
             }
             3 if len > 0 => {
                 let i = rng.below(len);
