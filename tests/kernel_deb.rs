@@ -80,6 +80,35 @@ fn check(suite: &str, arch: &str, flavour: &str, expect_compression: &str) {
         };
         if e.role == Role::Module {
             modules_seen += 1;
+            // The first few, decompressed by us and by the real tool.
+            if modules_seen <= 8 {
+                let bytes = e.read_all(1 << 26).unwrap();
+                let (info, plain) = k.read_module(&e.path, &bytes).unwrap();
+                assert!(info
+                    .vermagic
+                    .unwrap()
+                    .starts_with(e.version.as_deref().unwrap()));
+                let tool = match e.path.rsplit('.').next().unwrap() {
+                    "xz" => Some("xz"),
+                    "zst" => Some("zstd"),
+                    "gz" => Some("gzip"),
+                    _ => None,
+                };
+                match tool {
+                    Some(tool) => {
+                        let t = tempfile::NamedTempFile::new().unwrap();
+                        fs::write(t.path(), &bytes).unwrap();
+                        let out = Command::new(tool)
+                            .arg("-dc")
+                            .arg(t.path())
+                            .output()
+                            .unwrap();
+                        assert!(out.status.success());
+                        assert!(out.stdout == *plain, "{}: differs from {tool} -dc", e.path);
+                    }
+                    None => assert!(*plain == bytes[..]),
+                }
+            }
         }
         assert!(
             listed.insert(e.path.clone(), kind).is_none(),

@@ -24,6 +24,9 @@
 //! has its normalised relative path, its [`Role`], metadata and, for
 //! regular files, its bytes through [`Read`]. This is the stable interface
 //! for callers that stream files elsewhere (into a cpio, a new `.deb`).
+//! [`KernelSource::visit_stream`] does the same over any [`Read`] (a pipe,
+//! bytes in memory). [`KernelSource::read_module`] turns a module entry's
+//! bytes into its metadata and its plain (decompressed) ELF.
 //! [`KernelSource::info`] (read, check, extract nothing) and
 //! [`KernelSource::unpick`] (check and extract a [`Selection`]) are built
 //! on it.
@@ -43,6 +46,7 @@ mod image;
 pub use extract::{check_symlink_target, Dest, DestError};
 pub use image::{ImageArch, HEAD_BYTES};
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fs::{self, File};
 use std::io::{self, Read};
@@ -875,7 +879,7 @@ impl KernelSource {
                     let bytes = e
                         .read_all(MODULE_LIMIT)
                         .map_err(self.read_err(format!("{} ({})", e.path, e.location)))?;
-                    let info = self.module_info(&e.path, comp, &bytes)?;
+                    let (info, _) = self.read_module(&e.path, &bytes)?;
                     match &reference {
                         None => {
                             reference = Some(Reference {
@@ -1004,15 +1008,20 @@ impl KernelSource {
         }
     }
 
-    fn module_info(
+    /// Reads one module's bytes (as an [`Entry`] of this source gave them,
+    /// `member` being its path): decompresses them as the name's suffix
+    /// says (`.ko.xz`, `.ko.zst`, `.ko.gz`) and parses the ELF. Returns
+    /// the metadata and the plain module, for callers that need modules
+    /// uncompressed (bookworm's installer kmod reads no compressed ones).
+    pub fn read_module<'b>(
         &self,
         member: &str,
-        comp: Compression,
-        bytes: &[u8],
-    ) -> Result<ModuleInfo, KernelError> {
-        let plain;
-        let b = if comp == Compression::None {
-            bytes
+        bytes: &'b [u8],
+    ) -> Result<(ModuleInfo, Cow<'b, [u8]>), KernelError> {
+        let name = member.rsplit('/').next().unwrap_or(member);
+        let comp = Compression::from_name(name).map_or(Compression::None, |(c, _)| c);
+        let plain: Cow<'b, [u8]> = if comp == Compression::None {
+            Cow::Borrowed(bytes)
         } else {
             if Compression::from_magic(bytes) != comp {
                 return Err(self.member_err(
@@ -1024,14 +1033,14 @@ impl KernelSource {
             Decompressor::with_threads(comp, bytes, 1)
                 .and_then(|d| d.take(MODULE_LIMIT).read_to_end(&mut v))
                 .map_err(self.read_err(format!("{member}: decompressing")))?;
-            plain = v;
-            &plain[..]
+            Cow::Owned(v)
         };
-        ModuleInfo::parse(b).map_err(|source| KernelError::Module {
+        let info = ModuleInfo::parse(&plain).map_err(|source| KernelError::Module {
             source_path: self.path.clone(),
             member: member.to_owned(),
             source,
-        })
+        })?;
+        Ok((info, plain))
     }
 
     #[allow(clippy::too_many_arguments)]
