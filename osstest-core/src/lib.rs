@@ -14,12 +14,18 @@
 //! - [`plan`]: a job's runvars in, a build plan (build and target arch, suite) out.
 //! - [`runes`]: the make and configure invocations of a plan, for Linux and Xen.
 //! - [`toolchain`]: Debian's cross compilers per suite, and their packages.
+//! - [`compress`]: decompressing streams (none, gzip, xz on threads, zstd).
+//! - [`deb`]: reading Debian packages: ar members, control fields, the data tar.
+//! - [`kernel`]: a kernel from a .deb, a kerndist tarball or a tree: visit, check, unpick.
 //! - [`modinfo`]: kernel module metadata read from a module's ELF file.
 //! - [`modules`]: installer module selection, dependency closure and
 //!   depmod-identical index files.
 #![deny(missing_docs)]
 
 pub mod arch;
+pub mod compress;
+pub mod deb;
+pub mod kernel;
 pub mod modinfo;
 pub mod modules;
 pub mod plan;

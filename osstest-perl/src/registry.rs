@@ -57,6 +57,8 @@ macro_rules! perl_fn {
 pub static FUNCTIONS: &[Function] = &[
     perl_fn!(arch_info(debian_arch)),
     perl_fn!(build_plan(runvars)),
+    perl_fn!(kernel_info(source)),
+    perl_fn!(kernel_unpick(source, destdir, opts)),
     perl_fn!(_functions()),
     perl_fn!(_test_panic(message)),
 ];

@@ -16,6 +16,8 @@ mod arch;
 pub use arch::*;
 mod plan;
 pub use plan::*;
+mod kernel;
+pub use kernel::*;
 
 /// `_functions()`: the names of every registered function, for the tests
 /// that check `Osstest/Core.pm` exports and documents each one.
