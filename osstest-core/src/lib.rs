@@ -11,6 +11,8 @@
 //! One module per concept, data flowing one way:
 //!
 //! - [`arch`]: Debian architecture facts.
+//! - [`flight`]: job sets, the ARM cross rewrite, job references, build identity.
 #![deny(missing_docs)]
 
 pub mod arch;
+pub mod flight;
