@@ -3,8 +3,9 @@
 //! Two build jobs with the same [`BuildIdentity`] produce the same output,
 //! so a later flight can name the earlier job (`12345.build-arm64-pvops`)
 //! instead of building again. The identity is computed from the job's
-//! recipe and runvars, leaving out those that say where or when it ran or
-//! what it produced:
+//! runvars alone (so a `ts-` script can compute it from `%r`; the recipe is
+//! left out, the runvars already tell a kernel build from a Xen build),
+//! leaving out those that say where or when it ran or what it produced:
 //!
 //! - left out: host flags (`host_hostflags`, `all_hostflags`, any
 //!   `*_hostflags`), the host (`host`, `*_host`), outputs (`path_*`,
@@ -43,7 +44,7 @@ pub struct BuildIdentity {
     /// SHA-256 (hex) of the inputs, one `name=value\n` line each, in
     /// name order.
     pub digest: String,
-    /// The inputs: recipe, the runvars that count, `build_arch`, `suite`.
+    /// The inputs: the runvars that count, `build_arch`, `suite`.
     pub inputs: BTreeMap<String, String>,
 }
 
@@ -52,18 +53,24 @@ pub struct BuildIdentity {
 /// Errors name the job and the runvar: a tree without a pinned revision, a
 /// reference to another job, no `arch`, no build host arch or suite.
 pub fn build_identity(name: &str, job: &Job) -> Result<BuildIdentity, FlightError> {
+    runvars_identity(name, &job.runvars)
+}
+
+/// The identity of a build job from its runvars alone (`%r`); `name` is
+/// the job, for messages.
+pub fn runvars_identity(
+    name: &str,
+    runvars: &BTreeMap<String, String>,
+) -> Result<BuildIdentity, FlightError> {
+    let get = |n: &str| runvars.get(n).map(String::as_str);
     let missing = |runvar: &str, why: &str| FlightError::MissingRunvar {
         job: name.to_owned(),
         runvar: runvar.to_owned(),
         why: format!(" ({why})"),
     };
     let mut inputs = BTreeMap::new();
-    if let Some(r) = &job.recipe {
-        inputs.insert("recipe".to_owned(), r.clone());
-    }
-    job.arch()
-        .ok_or_else(|| missing("arch", "the architecture built for"))?;
-    for (k, v) in &job.runvars {
+    get("arch").ok_or_else(|| missing("arch", "the architecture built for"))?;
+    for (k, v) in runvars {
         if k.ends_with("buildjob") {
             return Err(FlightError::BadRunvar {
                 job: name.to_owned(),
@@ -84,7 +91,7 @@ pub fn build_identity(name: &str, job: &Job) -> Result<BuildIdentity, FlightErro
         }
         inputs.insert(k.clone(), v.clone());
     }
-    for (k, tree) in &job.runvars {
+    for (k, tree) in runvars {
         let Some(t) = k.strip_prefix("tree_") else {
             continue;
         };
@@ -94,8 +101,8 @@ pub fn build_identity(name: &str, job: &Job) -> Result<BuildIdentity, FlightErro
         let rev = format!("revision_{t}");
         let pinned = [rev.clone(), format!("built_revision_{t}")]
             .into_iter()
-            .find_map(|n| job.get(&n).filter(|v| is_commit(v)).map(str::to_owned))
-            .ok_or_else(|| match job.get(&rev) {
+            .find_map(|n| get(&n).filter(|v| is_commit(v)).map(str::to_owned))
+            .ok_or_else(|| match get(&rev) {
                 Some(v) => FlightError::BadRunvar {
                     job: name.to_owned(),
                     runvar: rev.clone(),
@@ -108,7 +115,7 @@ pub fn build_identity(name: &str, job: &Job) -> Result<BuildIdentity, FlightErro
     }
     let flags: Vec<&str> = HOSTFLAGS_RUNVARS
         .iter()
-        .filter_map(|r| job.get(r))
+        .filter_map(|r| get(r))
         .flat_map(|f| f.split(','))
         .collect();
     let build_arch = flags
@@ -116,8 +123,7 @@ pub fn build_identity(name: &str, job: &Job) -> Result<BuildIdentity, FlightErro
         .find_map(|f| f.strip_prefix("arch-").filter(|a| !a.starts_with("xen-")))
         .ok_or_else(|| missing("host_hostflags", "no arch-* flag: the build host's arch"))?;
     inputs.insert("build_arch".to_owned(), build_arch.to_owned());
-    let suite = job
-        .get("host_suite")
+    let suite = get("host_suite")
         .or_else(|| flags.iter().find_map(|f| f.strip_prefix("suite-")))
         .ok_or_else(|| missing("host_suite", "and no suite-* host flag: the suite built on"))?;
     inputs.insert("suite".to_owned(), suite.to_owned());
@@ -291,7 +297,7 @@ build-arm64-pvops host_hostflags  share-build-bookworm-amd64,arch-amd64,suite-bo
         let i = build_identity("j", &a).unwrap();
         assert_eq!(i.inputs["build_arch"], "amd64");
         assert_eq!(i.inputs["suite"], "bookworm");
-        assert_eq!(i.inputs["recipe"], "build-kern");
+        assert!(!i.inputs.contains_key("recipe"));
         assert!(!i.inputs.contains_key("host_hostflags"));
         assert_eq!(i.digest.len(), 64);
         let ran = with(
