@@ -76,7 +76,7 @@ pub fn read(text: &str, file: &str) -> Result<Flight, FlightError> {
     if flight.jobs.is_empty() {
         return Err(FlightError::Plain {
             file: file.to_owned(),
-            line: text.lines().count(),
+            line: text.lines().count().max(1),
             message: "no jobs in the listing".to_owned(),
         });
     }
