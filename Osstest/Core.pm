@@ -12,7 +12,7 @@ BEGIN {
     our ($VERSION, @ISA, @EXPORT, @EXPORT_OK, %EXPORT_TAGS);
     $VERSION     = '0.1.0';
     @ISA         = qw(Exporter);
-    @EXPORT      = qw(arch_info);
+    @EXPORT      = qw(arch_info build_plan);
     push @EXPORT, qw(flight_cross_arm dikernel_outputs build_identity
                      reuse_candidates flight_parse flight_format);
     %EXPORT_TAGS = ();
@@ -125,6 +125,17 @@ The facts about a Debian architecture, as a hashref:
     elf_machine_number   40
     bits                 32
     endian               little
+    multiarch            arm-linux-gnueabihf  (DEB_HOST_MULTIARCH)
+    kernel_make_arch     arm        (what runes pass as ARCH=; i386 and
+                                     x86_64 on x86)
+    kernel_image_target  zImage
+    kernel_image_path    arch/arm/boot/zImage
+    dtbs                 1          (dtbs and dtbs_install)
+    defconfig            multi_v7_defconfig
+    qemu_system          qemu-system-arm
+    qemu_machine         virt
+    qemu_cpu             cortex-a15 (undef: the machine's default)
+    qemu_user            qemu-arm
 
 Dies naming the architecture if it is not one we know.
 
@@ -223,5 +234,45 @@ job's recipe and status. Dies naming C<$name> and the line at fault.
 
 The flight as such a listing: sorted by runvar name then job, columns
 padded, so C<diff -b> of two listings reads as with osstest's own.
+=head2 build_plan(\%r)
+
+The build plan of a job, from its runvars: which architecture is built on
+which, in which suite, with which compilers, what to install, and the make
+and configure runes for Linux and Xen. Reads C<arch> (what is built),
+C<host_hostflags> and C<hostflags> (C<arch-X>, C<suite-S>,
+C<share-build-S-X>), C<host_suite> or C<suite>, and C<build_arch>, the
+explicit cross runvar naming the build host's architecture (it must agree
+with any C<arch-X> hostflag). With neither C<build_arch> nor an C<arch-X>
+flag the build is native. For C<arch=armhf> on an C<arch-amd64> host:
+
+    build_arch       amd64
+    target_arch      armhf
+    cross            1
+    suite            bookworm
+    build_arch_from  host_hostflags   (or build_arch, or native)
+    cross_compile    arm-linux-gnueabihf-   (undef when native)
+    cc               arm-linux-gnueabihf-gcc
+    build_gnu_type   x86_64-linux-gnu       (./configure --build=)
+    host_gnu_type    arm-linux-gnueabihf    (./configure --host=)
+    packages         { add_architecture => 'armhf',  # dpkg --add-architecture
+                       linux => [...], xen_hypervisor => [...],
+                       xen_tools => [..., 'libyajl-dev:armhf', ...],
+                       xen_tools_unavailable => undef }
+    linux            { make_vars => { ARCH => 'arm',
+                                      CROSS_COMPILE => 'arm-linux-gnueabihf-' },
+                       defconfig_target, image_target, image_path, dtbs,
+                       defconfig, build, modules_install, dtbs_install }
+    xen              { make_vars => { XEN_TARGET_ARCH => 'arm32', ... },
+                       hypervisor, tools_configure, tools_build,
+                       tools_unavailable }
+    xen_unavailable  undef  (why, where Xen does not build for the target)
+
+Each command is C<< { env => {...}, argv => [...], shell => '...' } >>;
+linux's install into C<dist/> of the kernel tree. A native plan's runes
+carry no cross variables at all. Dies naming the runvars at fault on a
+contradiction: no or an unknown C<arch>, two C<arch-*> flags, C<build_arch>
+against the flag, a C<share-build-*> class not of the build host's arch or
+suite, disagreeing suites, no suite, or a pair the suite's Debian cross
+compilers cannot serve.
 
 =cut

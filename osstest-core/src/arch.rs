@@ -5,7 +5,14 @@
 //! `dpkg-architecture -qDEB_HOST_GNU_TYPE` prints), the kernel's `ARCH`, Xen's
 //! `XEN_TARGET_ARCH`, and the ELF identity of binaries built for it.
 //!
-//! The table is data, checked against `dpkg-architecture` by the tests.
+//! Beside the names, the facts a kernel build and its boot check need: the
+//! image make target and where it lands, whether device trees are built,
+//! the default configuration, and the QEMU emulators (system, to boot the
+//! kernel; user, to run a program) for the architecture.
+//!
+//! The table is data, checked against `dpkg-architecture` by the tests
+//! (`tests/arch_oracle.rs`, `tests/perl/arch_info.t`); the kernel facts are
+//! exercised by the golden runes and the cross-compile checks.
 
 use serde::Serialize;
 
@@ -50,6 +57,35 @@ pub struct Arch {
     pub bits: u8,
     /// Byte order.
     pub endian: Endian,
+    /// Debian's multiarch directory (`DEB_HOST_MULTIARCH`):
+    /// `arm-linux-gnueabihf`; differs from the triplet on i386
+    /// (`i386-linux-gnu`).
+    pub multiarch: &'static str,
+    /// What the kernel's `make ARCH=` is given for this architecture:
+    /// `kernel_arch`, except on x86 where `i386` and `x86_64` pick the word
+    /// size (plain `ARCH=x86` follows the build host's).
+    pub kernel_make_arch: &'static str,
+    /// The kernel's image make target: `zImage`, `Image`, `bzImage`.
+    pub kernel_image_target: &'static str,
+    /// Where that target leaves the image, relative to the top of the
+    /// kernel build tree: `arch/arm/boot/zImage`.
+    pub kernel_image_path: &'static str,
+    /// Whether the kernel builds device tree blobs (`make dtbs`) and
+    /// installs them (`make dtbs_install`).
+    pub dtbs: bool,
+    /// The kernel's default configuration target: `multi_v7_defconfig`.
+    pub defconfig: &'static str,
+    /// The QEMU system emulator that boot-checks a kernel built for this
+    /// architecture: `qemu-system-arm`.
+    pub qemu_system: &'static str,
+    /// Its `-M` machine: `virt`.
+    pub qemu_machine: &'static str,
+    /// Its `-cpu`, where the machine's default will not do.
+    pub qemu_cpu: Option<&'static str>,
+    /// The QEMU user-mode emulator that runs a program built for this
+    /// architecture (`qemu-arm`; Debian's `qemu-user-static` names it with
+    /// a `-static` suffix).
+    pub qemu_user: &'static str,
 }
 
 /// Every architecture we know, in Debian's order of importance for osstest.
@@ -67,6 +103,16 @@ pub const ARCHES: &[Arch] = &[
         elf_machine_number: 62,
         bits: 64,
         endian: Endian::Little,
+        multiarch: "x86_64-linux-gnu",
+        kernel_make_arch: "x86_64",
+        kernel_image_target: "bzImage",
+        kernel_image_path: "arch/x86/boot/bzImage",
+        dtbs: false,
+        defconfig: "x86_64_defconfig",
+        qemu_system: "qemu-system-x86_64",
+        qemu_machine: "q35",
+        qemu_cpu: None,
+        qemu_user: "qemu-x86_64",
     },
     Arch {
         debian: "i386",
@@ -78,6 +124,16 @@ pub const ARCHES: &[Arch] = &[
         elf_machine_number: 3,
         bits: 32,
         endian: Endian::Little,
+        multiarch: "i386-linux-gnu",
+        kernel_make_arch: "i386",
+        kernel_image_target: "bzImage",
+        kernel_image_path: "arch/x86/boot/bzImage",
+        dtbs: false,
+        defconfig: "i386_defconfig",
+        qemu_system: "qemu-system-i386",
+        qemu_machine: "pc",
+        qemu_cpu: None,
+        qemu_user: "qemu-i386",
     },
     Arch {
         debian: "armhf",
@@ -89,6 +145,16 @@ pub const ARCHES: &[Arch] = &[
         elf_machine_number: 40,
         bits: 32,
         endian: Endian::Little,
+        multiarch: "arm-linux-gnueabihf",
+        kernel_make_arch: "arm",
+        kernel_image_target: "zImage",
+        kernel_image_path: "arch/arm/boot/zImage",
+        dtbs: true,
+        defconfig: "multi_v7_defconfig",
+        qemu_system: "qemu-system-arm",
+        qemu_machine: "virt",
+        qemu_cpu: Some("cortex-a15"),
+        qemu_user: "qemu-arm",
     },
     Arch {
         debian: "armel",
@@ -103,6 +169,16 @@ pub const ARCHES: &[Arch] = &[
         elf_machine_number: 40,
         bits: 32,
         endian: Endian::Little,
+        multiarch: "arm-linux-gnueabi",
+        kernel_make_arch: "arm",
+        kernel_image_target: "zImage",
+        kernel_image_path: "arch/arm/boot/zImage",
+        dtbs: true,
+        defconfig: "multi_v5_defconfig",
+        qemu_system: "qemu-system-arm",
+        qemu_machine: "versatilepb",
+        qemu_cpu: Some("arm926"),
+        qemu_user: "qemu-arm",
     },
     Arch {
         debian: "arm64",
@@ -114,6 +190,16 @@ pub const ARCHES: &[Arch] = &[
         elf_machine_number: 183,
         bits: 64,
         endian: Endian::Little,
+        multiarch: "aarch64-linux-gnu",
+        kernel_make_arch: "arm64",
+        kernel_image_target: "Image",
+        kernel_image_path: "arch/arm64/boot/Image",
+        dtbs: true,
+        defconfig: "defconfig",
+        qemu_system: "qemu-system-aarch64",
+        qemu_machine: "virt",
+        qemu_cpu: Some("cortex-a57"),
+        qemu_user: "qemu-aarch64",
     },
     Arch {
         debian: "riscv64",
@@ -125,6 +211,16 @@ pub const ARCHES: &[Arch] = &[
         elf_machine_number: 243,
         bits: 64,
         endian: Endian::Little,
+        multiarch: "riscv64-linux-gnu",
+        kernel_make_arch: "riscv",
+        kernel_image_target: "Image",
+        kernel_image_path: "arch/riscv/boot/Image",
+        dtbs: true,
+        defconfig: "defconfig",
+        qemu_system: "qemu-system-riscv64",
+        qemu_machine: "virt",
+        qemu_cpu: None,
+        qemu_user: "qemu-riscv64",
     },
     Arch {
         debian: "ppc64el",
@@ -136,6 +232,16 @@ pub const ARCHES: &[Arch] = &[
         elf_machine_number: 21,
         bits: 64,
         endian: Endian::Little,
+        multiarch: "powerpc64le-linux-gnu",
+        kernel_make_arch: "powerpc",
+        kernel_image_target: "vmlinux",
+        kernel_image_path: "vmlinux",
+        dtbs: false,
+        defconfig: "ppc64le_defconfig",
+        qemu_system: "qemu-system-ppc64",
+        qemu_machine: "pseries",
+        qemu_cpu: None,
+        qemu_user: "qemu-ppc64le",
     },
     Arch {
         debian: "s390x",
@@ -147,6 +253,16 @@ pub const ARCHES: &[Arch] = &[
         elf_machine_number: 22,
         bits: 64,
         endian: Endian::Big,
+        multiarch: "s390x-linux-gnu",
+        kernel_make_arch: "s390",
+        kernel_image_target: "bzImage",
+        kernel_image_path: "arch/s390/boot/bzImage",
+        dtbs: false,
+        defconfig: "defconfig",
+        qemu_system: "qemu-system-s390x",
+        qemu_machine: "s390-ccw-virtio",
+        qemu_cpu: None,
+        qemu_user: "qemu-s390x",
     },
     Arch {
         debian: "mips64el",
@@ -158,6 +274,16 @@ pub const ARCHES: &[Arch] = &[
         elf_machine_number: 8,
         bits: 64,
         endian: Endian::Little,
+        multiarch: "mips64el-linux-gnuabi64",
+        kernel_make_arch: "mips",
+        kernel_image_target: "vmlinux",
+        kernel_image_path: "vmlinux",
+        dtbs: false,
+        defconfig: "loongson3_defconfig",
+        qemu_system: "qemu-system-mips64el",
+        qemu_machine: "loongson3-virt",
+        qemu_cpu: None,
+        qemu_user: "qemu-mips64el",
     },
     Arch {
         debian: "mipsel",
@@ -169,6 +295,16 @@ pub const ARCHES: &[Arch] = &[
         elf_machine_number: 8,
         bits: 32,
         endian: Endian::Little,
+        multiarch: "mipsel-linux-gnu",
+        kernel_make_arch: "mips",
+        kernel_image_target: "vmlinux",
+        kernel_image_path: "vmlinux",
+        dtbs: false,
+        defconfig: "malta_defconfig",
+        qemu_system: "qemu-system-mipsel",
+        qemu_machine: "malta",
+        qemu_cpu: None,
+        qemu_user: "qemu-mipsel",
     },
     Arch {
         debian: "loong64",
@@ -180,6 +316,16 @@ pub const ARCHES: &[Arch] = &[
         elf_machine_number: 258,
         bits: 64,
         endian: Endian::Little,
+        multiarch: "loongarch64-linux-gnu",
+        kernel_make_arch: "loongarch",
+        kernel_image_target: "vmlinux.efi",
+        kernel_image_path: "arch/loongarch/boot/vmlinux.efi",
+        dtbs: false,
+        defconfig: "loongson3_defconfig",
+        qemu_system: "qemu-system-loongarch64",
+        qemu_machine: "virt",
+        qemu_cpu: None,
+        qemu_user: "qemu-loongarch64",
     },
 ];
 

@@ -12,7 +12,13 @@
 //!
 //! - [`arch`]: Debian architecture facts.
 //! - [`flight`]: job sets, the ARM cross rewrite, job references, build identity.
+//! - [`plan`]: a job's runvars in, a build plan (build and target arch, suite) out.
+//! - [`runes`]: the make and configure invocations of a plan, for Linux and Xen.
+//! - [`toolchain`]: Debian's cross compilers per suite, and their packages.
 #![deny(missing_docs)]
 
 pub mod arch;
 pub mod flight;
+pub mod plan;
+pub mod runes;
+pub mod toolchain;

@@ -62,6 +62,7 @@ pub static FUNCTIONS: &[Function] = &[
     perl_fn!(reuse_candidates(jobs, earlier)),
     perl_fn!(flight_parse(text, name)),
     perl_fn!(flight_format(jobs)),
+    perl_fn!(build_plan(runvars)),
     perl_fn!(_functions()),
     perl_fn!(_test_panic(message)),
 ];

@@ -32,7 +32,7 @@ foreach my $arch (sort keys %expect) {
 foreach my $arch (qw(amd64 i386 armhf armel arm64 riscv64 ppc64el s390x mips64el mipsel loong64)) {
     my $a = arch_info($arch);
     my %q;
-    foreach my $v (qw(DEB_HOST_GNU_TYPE DEB_HOST_ARCH_BITS DEB_HOST_ARCH_ENDIAN DEB_HOST_ARCH_CPU)) {
+    foreach my $v (qw(DEB_HOST_GNU_TYPE DEB_HOST_ARCH_BITS DEB_HOST_ARCH_ENDIAN DEB_HOST_ARCH_CPU DEB_HOST_MULTIARCH)) {
         my $out = `dpkg-architecture -a$arch -q$v 2>/dev/null`;
         die "dpkg-architecture -a$arch -q$v failed" if $?;
         chomp $out;
@@ -42,6 +42,23 @@ foreach my $arch (qw(amd64 i386 armhf armel arm64 riscv64 ppc64el s390x mips64el
     is($a->{bits}, $q{DEB_HOST_ARCH_BITS}, "$arch: bits as dpkg-architecture");
     is($a->{endian}, $q{DEB_HOST_ARCH_ENDIAN}, "$arch: endian as dpkg-architecture");
     is($a->{cpu}, $q{DEB_HOST_ARCH_CPU}, "$arch: cpu as dpkg-architecture");
+    is($a->{multiarch}, $q{DEB_HOST_MULTIARCH}, "$arch: multiarch as dpkg-architecture");
 }
+
+# The kernel and QEMU facts, as ts-kernel-build and the boot checks read them.
+my %kernel = (
+    armhf => [qw(arm zImage arch/arm/boot/zImage 1 multi_v7_defconfig qemu-system-arm virt)],
+    arm64 => [qw(arm64 Image arch/arm64/boot/Image 1 defconfig qemu-system-aarch64 virt)],
+    amd64 => [qw(x86_64 bzImage arch/x86/boot/bzImage 0 x86_64_defconfig qemu-system-x86_64 q35)],
+    i386  => [qw(i386 bzImage arch/x86/boot/bzImage 0 i386_defconfig qemu-system-i386 pc)],
+);
+foreach my $arch (sort keys %kernel) {
+    my $a = arch_info($arch);
+    my @got = map { $a->{$_} } qw(kernel_make_arch kernel_image_target kernel_image_path
+                                  dtbs defconfig qemu_system qemu_machine);
+    is_deeply(\@got, $kernel{$arch}, "$arch: kernel and QEMU facts");
+}
+is(arch_info('arm64')->{qemu_cpu}, 'cortex-a57', 'arm64: QEMU cpu');
+is(arch_info('amd64')->{qemu_cpu}, undef, 'amd64: the machine default cpu');
 
 done_testing();

@@ -16,6 +16,8 @@ mod arch;
 pub use arch::*;
 mod flight;
 pub use flight::*;
+mod plan;
+pub use plan::*;
 
 /// `_functions()`: the names of every registered function, for the tests
 /// that check `Osstest/Core.pm` exports and documents each one.

@@ -1,0 +1,492 @@
+//! Debian's cross compilers, per suite.
+//!
+//! Answers "will the Debian cross-compilers do?" for a suite, a build
+//! architecture and a target architecture, and names the packages a build
+//! host installs for each kind of build (Linux, the Xen hypervisor, Xen's
+//! tools) and the compiler names the runes use.
+//!
+//! # What Debian has
+//!
+//! Debian's cross compilers are ordinary packages of the archive built by
+//! `cross-toolchain-base` and `cross-toolchain-base-ports`: `gcc-TRIPLET`,
+//! `binutils-TRIPLET` and `libc6-dev-ARCH-cross`, with
+//! `crossbuild-essential-ARCH` (from `build-essential`) pulling them in
+//! together. They are built for several build architectures, but osstest's
+//! build hosts are amd64 and this table is for **amd64 build hosts only**; a
+//! pair with another build architecture is refused rather than guessed.
+//!
+//! Three facts per suite matter, and they differ:
+//!
+//! - the targets with a cross compiler (`gcc-TRIPLET` and
+//!   `libc6-dev-ARCH-cross`): enough for Linux and for Xen's hypervisor,
+//!   which need no target libraries;
+//! - the targets with `crossbuild-essential-ARCH` (bookworm has a riscv64
+//!   cross compiler but no `crossbuild-essential-riscv64`; trixie has a
+//!   loong64 compiler and no `crossbuild-essential-loong64`);
+//! - the architectures of the suite's own archive: Xen's tools need the
+//!   target's `-dev` libraries through multiarch (`dpkg --add-architecture`),
+//!   which only exist where the archive builds that architecture.
+//!
+//! Bookworm's and trixie's rows were measured with `apt-cache policy`
+//! against the archive (amd64 view). Stretch's, buster's and bullseye's come
+//! from the archive's record of `cross-toolchain-base(-ports)` and
+//! `build-essential` in those releases; the tests do not re-check them.
+
+use serde::Serialize;
+
+use crate::arch::Arch;
+
+/// A Debian suite osstest builds on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Suite {
+    /// Debian 9.
+    Stretch,
+    /// Debian 10.
+    Buster,
+    /// Debian 11.
+    Bullseye,
+    /// Debian 12.
+    Bookworm,
+    /// Debian 13.
+    Trixie,
+}
+
+/// Every suite we know, oldest first.
+pub const SUITES: &[Suite] = &[
+    Suite::Stretch,
+    Suite::Buster,
+    Suite::Bullseye,
+    Suite::Bookworm,
+    Suite::Trixie,
+];
+
+/// A suite name we do not know.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown Debian suite '{name}' (known: stretch, buster, bullseye, bookworm, trixie)")]
+pub struct UnknownSuite {
+    /// The name asked for.
+    pub name: String,
+}
+
+impl Suite {
+    /// Looks a suite up by its codename (`bookworm`).
+    pub fn by_name(name: &str) -> Result<Suite, UnknownSuite> {
+        SUITES
+            .iter()
+            .copied()
+            .find(|s| s.name() == name)
+            .ok_or_else(|| UnknownSuite {
+                name: name.to_owned(),
+            })
+    }
+
+    /// The codename: `bookworm`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Suite::Stretch => "stretch",
+            Suite::Buster => "buster",
+            Suite::Bullseye => "bullseye",
+            Suite::Bookworm => "bookworm",
+            Suite::Trixie => "trixie",
+        }
+    }
+
+    /// The architectures the suite's archive builds (its release
+    /// architectures), so whose libraries multiarch can install.
+    pub fn archive_arches(self) -> &'static [&'static str] {
+        match self {
+            Suite::Stretch | Suite::Buster => &[
+                "amd64", "arm64", "armel", "armhf", "i386", "mips64el", "mipsel", "ppc64el",
+                "s390x",
+            ],
+            Suite::Bullseye | Suite::Bookworm => &[
+                "amd64", "arm64", "armel", "armhf", "i386", "mips64el", "mipsel", "ppc64el",
+                "s390x",
+            ],
+            Suite::Trixie => &[
+                "amd64", "arm64", "armel", "armhf", "i386", "ppc64el", "riscv64", "s390x",
+            ],
+        }
+    }
+
+    /// The targets an amd64 build host has a Debian cross compiler for
+    /// (`gcc-TRIPLET`, `binutils-TRIPLET`, `libc6-dev-ARCH-cross`).
+    pub fn cross_compiler_targets(self) -> &'static [&'static str] {
+        match self {
+            Suite::Stretch => &[
+                "arm64", "armel", "armhf", "mips64el", "mipsel", "ppc64el", "s390x",
+            ],
+            Suite::Buster | Suite::Bullseye | Suite::Bookworm => &[
+                "arm64", "armel", "armhf", "i386", "mips64el", "mipsel", "ppc64el", "riscv64",
+                "s390x",
+            ],
+            Suite::Trixie => &[
+                "arm64", "armel", "armhf", "i386", "loong64", "mips64el", "mipsel", "ppc64el",
+                "riscv64", "s390x",
+            ],
+        }
+    }
+
+    /// The targets with a `crossbuild-essential-ARCH` package.
+    pub fn crossbuild_essential_targets(self) -> &'static [&'static str] {
+        match self {
+            Suite::Stretch => &[
+                "arm64", "armel", "armhf", "mips64el", "mipsel", "ppc64el", "s390x",
+            ],
+            Suite::Buster | Suite::Bullseye | Suite::Bookworm => &[
+                "arm64", "armel", "armhf", "i386", "mips64el", "mipsel", "ppc64el", "s390x",
+            ],
+            Suite::Trixie => &[
+                "arm64", "armel", "armhf", "i386", "mips64el", "ppc64el", "riscv64", "s390x",
+            ],
+        }
+    }
+
+    /// The curses development package's name (`libncurses-dev` replaced
+    /// `libncurses5-dev` in buster).
+    fn ncurses_dev(self) -> &'static str {
+        match self {
+            Suite::Stretch => "libncurses5-dev",
+            _ => "libncurses-dev",
+        }
+    }
+}
+
+impl std::fmt::Display for Suite {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Why Debian's cross compilers cannot serve a pair.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ToolchainError {
+    /// The build architecture is not one the table covers.
+    #[error(
+        "Debian's cross compilers are tabled for amd64 build hosts only, \
+         not {build} (building {target} in {suite})"
+    )]
+    BuildArch {
+        /// The build host's architecture.
+        build: &'static str,
+        /// The target architecture.
+        target: &'static str,
+        /// The suite.
+        suite: Suite,
+    },
+    /// The suite has no cross compiler for the target.
+    #[error(
+        "{suite} has no Debian cross compiler from {build} to {target} \
+         (it has: {known})"
+    )]
+    NoCompiler {
+        /// The build host's architecture.
+        build: &'static str,
+        /// The target architecture.
+        target: &'static str,
+        /// The suite.
+        suite: Suite,
+        /// The targets the suite does serve, for the message.
+        known: String,
+    },
+    /// Xen's tools need the target's libraries, which the suite's archive
+    /// does not build.
+    #[error(
+        "cross-building Xen's tools for {target} needs {target} libraries through \
+         multiarch, and {suite}'s archive does not build {target}"
+    )]
+    NoTargetLibraries {
+        /// The target architecture.
+        target: &'static str,
+        /// The suite.
+        suite: Suite,
+    },
+}
+
+/// The compilers of a build: native (`gcc`) or Debian's cross compiler for
+/// the target (`aarch64-linux-gnu-gcc`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Toolchain {
+    /// The suite the build host runs.
+    pub suite: Suite,
+    /// The build host's Debian architecture.
+    pub build_arch: &'static str,
+    /// The target's Debian architecture.
+    pub target_arch: &'static str,
+    /// `CROSS_COMPILE=` (`aarch64-linux-gnu-`); `None` for a native build.
+    pub cross_compile: Option<String>,
+    /// The C compiler's name: `gcc`, or `aarch64-linux-gnu-gcc`.
+    pub cc: String,
+    /// The linker's name: `ld`, or `aarch64-linux-gnu-ld`.
+    pub ld: String,
+    /// The GNU type of the build host, for `./configure --build=`.
+    pub build_gnu_type: &'static str,
+    /// The GNU type of the target, for `./configure --host=`.
+    pub host_gnu_type: &'static str,
+    /// Debian's multiarch directory of the target's libraries
+    /// (`aarch64-linux-gnu`, as `dpkg-architecture -qDEB_HOST_MULTIARCH`).
+    pub target_multiarch: &'static str,
+}
+
+impl Toolchain {
+    /// The toolchain for building `target` on `build` in `suite`, or why
+    /// Debian's cross compilers cannot do it. Native pairs always can.
+    pub fn new(
+        suite: Suite,
+        build: &'static Arch,
+        target: &'static Arch,
+    ) -> Result<Toolchain, ToolchainError> {
+        let cross = build.debian != target.debian;
+        if cross {
+            if build.debian != "amd64" {
+                return Err(ToolchainError::BuildArch {
+                    build: build.debian,
+                    target: target.debian,
+                    suite,
+                });
+            }
+            if !suite.cross_compiler_targets().contains(&target.debian) {
+                return Err(ToolchainError::NoCompiler {
+                    build: build.debian,
+                    target: target.debian,
+                    suite,
+                    known: suite.cross_compiler_targets().join(", "),
+                });
+            }
+        }
+        let prefix = cross.then(|| format!("{}-", target.gnu_triplet));
+        let tool = |t: &str| format!("{}{t}", prefix.as_deref().unwrap_or(""));
+        Ok(Toolchain {
+            suite,
+            build_arch: build.debian,
+            target_arch: target.debian,
+            cc: tool("gcc"),
+            ld: tool("ld"),
+            cross_compile: prefix,
+            build_gnu_type: build.gnu_triplet,
+            host_gnu_type: target.gnu_triplet,
+            target_multiarch: target.multiarch,
+        })
+    }
+
+    /// Whether this is a cross toolchain.
+    pub fn is_cross(&self) -> bool {
+        self.cross_compile.is_some()
+    }
+
+    /// The compiler packages: `gcc-TRIPLET binutils-TRIPLET
+    /// libc6-dev-ARCH-cross` for a cross build, `gcc binutils libc6-dev`
+    /// for a native one.
+    pub fn compiler_packages(&self) -> Vec<String> {
+        match &self.cross_compile {
+            Some(_) => vec![
+                format!("gcc-{}", self.host_gnu_type),
+                format!("binutils-{}", self.host_gnu_type),
+                format!("libc6-dev-{}-cross", self.target_arch),
+            ],
+            None => vec!["gcc".into(), "binutils".into(), "libc6-dev".into()],
+        }
+    }
+
+    /// What a Linux build needs on the build host: make and the compiler,
+    /// and what the kernel's own build tools need (`bc`, `bison`, `flex`,
+    /// OpenSSL for module signing and `extract-cert`, libelf for objtool,
+    /// `cpio` and `kmod` for the headers archive and `modules_install`).
+    /// All are build-arch packages: the kernel needs no target libraries.
+    pub fn linux_packages(&self) -> Vec<String> {
+        let mut p: Vec<String> = [
+            "make",
+            "bc",
+            "bison",
+            "flex",
+            "libssl-dev",
+            "libelf-dev",
+            "cpio",
+            "kmod",
+            "rsync",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        p.extend(self.compiler_packages());
+        p
+    }
+
+    /// What building Xen's hypervisor needs on the build host.
+    pub fn xen_hypervisor_packages(&self) -> Vec<String> {
+        let mut p: Vec<String> = ["make", "bison", "flex", "python3"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        p.extend(self.compiler_packages());
+        p
+    }
+
+    /// The architecture to `dpkg --add-architecture` before installing
+    /// [`Toolchain::xen_tools_packages`]: the target's, for a cross build.
+    pub fn foreign_arch(&self) -> Option<&'static str> {
+        self.is_cross().then_some(self.target_arch)
+    }
+
+    /// What building Xen's tools needs: build-arch tools, the compiler
+    /// (`crossbuild-essential-ARCH` where the suite has it), and the
+    /// target's libraries, as `PACKAGE:ARCH` for a cross build (installed
+    /// through multiarch, after `dpkg --add-architecture ARCH`).
+    pub fn xen_tools_packages(&self) -> Result<Vec<String>, ToolchainError> {
+        let target = self.target_arch;
+        if self.is_cross() && !self.suite.archive_arches().contains(&target) {
+            return Err(ToolchainError::NoTargetLibraries {
+                target,
+                suite: self.suite,
+            });
+        }
+        let mut p: Vec<String> = [
+            "make",
+            "bison",
+            "flex",
+            "gettext",
+            "gawk",
+            "pkg-config",
+            "python3",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        if matches!(target, "amd64" | "i386") {
+            // hvmloader's ACPI tables are compiled on the build host.
+            p.push("iasl".into());
+        }
+        if self.is_cross() && self.suite.crossbuild_essential_targets().contains(&target) {
+            p.push(format!("crossbuild-essential-{target}"));
+        } else {
+            p.extend(self.compiler_packages());
+        }
+        let mut libs = vec![
+            "uuid-dev",
+            "libyajl-dev",
+            "libpixman-1-dev",
+            "libglib2.0-dev",
+            "zlib1g-dev",
+            self.suite.ncurses_dev(),
+            "libaio-dev",
+            "libzstd-dev",
+            "liblzma-dev",
+            "libbz2-dev",
+            "python3-dev",
+        ];
+        if matches!(target, "armhf" | "arm64") {
+            // libxl builds the guest device tree with libfdt.
+            libs.push("libfdt-dev");
+        }
+        for l in libs {
+            p.push(match self.foreign_arch() {
+                Some(a) => format!("{l}:{a}"),
+                None => l.to_owned(),
+            });
+        }
+        Ok(p)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn a(n: &str) -> &'static Arch {
+        Arch::by_debian(n).unwrap()
+    }
+
+    #[test]
+    fn suites_by_name() {
+        for s in SUITES {
+            assert_eq!(Suite::by_name(s.name()).unwrap(), *s);
+        }
+        let e = Suite::by_name("sid").unwrap_err().to_string();
+        assert!(e.contains("'sid'") && e.contains("bookworm"), "{e}");
+    }
+
+    #[test]
+    fn cross_arm64_bookworm() {
+        let t = Toolchain::new(Suite::Bookworm, a("amd64"), a("arm64")).unwrap();
+        assert_eq!(t.cross_compile.as_deref(), Some("aarch64-linux-gnu-"));
+        assert_eq!(t.cc, "aarch64-linux-gnu-gcc");
+        assert_eq!(
+            t.compiler_packages(),
+            [
+                "gcc-aarch64-linux-gnu",
+                "binutils-aarch64-linux-gnu",
+                "libc6-dev-arm64-cross"
+            ]
+        );
+        let tools = t.xen_tools_packages().unwrap();
+        assert!(tools.contains(&"crossbuild-essential-arm64".to_string()));
+        assert!(tools.contains(&"libyajl-dev:arm64".to_string()));
+        assert!(tools.contains(&"libfdt-dev:arm64".to_string()));
+        assert_eq!(t.foreign_arch(), Some("arm64"));
+    }
+
+    #[test]
+    fn i386_cross_names_i686_compiler_and_i386_libc() {
+        let t = Toolchain::new(Suite::Bookworm, a("amd64"), a("i386")).unwrap();
+        assert_eq!(t.cc, "i686-linux-gnu-gcc");
+        assert!(t
+            .compiler_packages()
+            .contains(&"libc6-dev-i386-cross".to_string()));
+        assert_eq!(t.target_multiarch, "i386-linux-gnu");
+    }
+
+    #[test]
+    fn native_has_no_prefix_and_no_foreign_arch() {
+        let t = Toolchain::new(Suite::Stretch, a("armhf"), a("armhf")).unwrap();
+        assert_eq!(t.cross_compile, None);
+        assert_eq!(t.cc, "gcc");
+        assert_eq!(t.foreign_arch(), None);
+        let tools = t.xen_tools_packages().unwrap();
+        assert!(tools.contains(&"libncurses5-dev".to_string()));
+        assert!(tools.iter().all(|p| !p.contains(':')), "{tools:?}");
+    }
+
+    #[test]
+    fn unserved_pairs_say_why() {
+        let e = Toolchain::new(Suite::Bookworm, a("amd64"), a("loong64")).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "bookworm has no Debian cross compiler from amd64 to loong64 (it has: arm64, \
+             armel, armhf, i386, mips64el, mipsel, ppc64el, riscv64, s390x)"
+        );
+        let e = Toolchain::new(Suite::Bookworm, a("arm64"), a("armhf")).unwrap_err();
+        assert!(
+            e.to_string().contains("amd64 build hosts only, not arm64"),
+            "{e}"
+        );
+        // riscv64 has a compiler in bookworm, but no riscv64 archive.
+        let t = Toolchain::new(Suite::Bookworm, a("amd64"), a("riscv64")).unwrap();
+        let e = t.xen_tools_packages().unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("bookworm's archive does not build riscv64"),
+            "{e}"
+        );
+        // trixie has loong64's compiler but no crossbuild-essential for it.
+        let t = Toolchain::new(Suite::Trixie, a("amd64"), a("loong64")).unwrap();
+        assert_eq!(t.cc, "loongarch64-linux-gnu-gcc");
+    }
+
+    #[test]
+    fn every_cross_target_is_a_known_arch() {
+        for s in SUITES {
+            for t in s
+                .cross_compiler_targets()
+                .iter()
+                .chain(s.crossbuild_essential_targets())
+                .chain(s.archive_arches())
+            {
+                Arch::by_debian(t).unwrap();
+            }
+            for t in s.crossbuild_essential_targets() {
+                assert!(s.cross_compiler_targets().contains(t), "{s} {t}");
+            }
+        }
+    }
+}
