@@ -162,20 +162,26 @@ runvar). Every other job is a test job.
 
 The ARM cross rewrite. For each job whose C<arch> is C<armhf> or
 C<arm64>: a kernel build job keeps C<arch> (the target) and moves to an
-x86 build host: in C<host_hostflags> (and C<all_hostflags>),
-C<arch-TARGET> becomes C<arch-amd64> and C<share-build-SUITE-TARGET>
-becomes C<share-build-SUITE-amd64>. A test job gets C<dikernelbuildjob>
-naming the kernel build job of its arch (its C<kernbuildjob> if that is
-one, else the flight's only one). Other jobs, and x86 flights, are left
-alone; a second run changes nothing. Returns
+x86 build host: it gets C<build_arch=amd64> (the build plan's explicit
+cross runvar, see C<build_plan> below), and in C<host_hostflags> (and
+C<hostflags>, C<all_hostflags>) C<arch-TARGET> becomes C<arch-amd64> and
+C<share-build-SUITE-TARGET> becomes C<share-build-SUITE-amd64>
+(C<arch-amd64> is added if it had no C<arch-*> flag). The result must be a
+cross build from amd64 by C<build_plan>'s rules. A test job gets
+C<dikernelbuildjob> naming the kernel build job of its arch (its
+C<kernbuildjob> if that is one, else the flight's only one); one it already
+has is checked and kept. Other jobs, and x86 flights, are left alone; a
+second run changes nothing. Returns
 
     { jobs    => { ...the rewritten flight... },
       changes => [ { job => ..., runvar => ..., old => ..., new => ... }, ... ] }
 
-C<%opts>: C<build_arch> (default C<amd64>). Dies naming the job and runvar
-if a test job has no (or more than one) kernel build job of its arch, a
-reference names a job that is not a kernel build of that arch, or a kernel
-build job's host flags have no C<arch-*> flag; nothing is changed then.
+C<%opts>: C<build_arch> (default C<amd64>; not an ARM arch). Dies naming
+the job and runvar if a test job has no (or more than one) kernel build job
+of its arch, a reference names a job that is not a kernel build of that
+arch, or a kernel build job's rewritten runvars do not make a build plan
+(the plan's message: no suite, two C<arch-*> flags, a sharing class of
+another arch, ...); nothing is changed then.
 
 =head2 dikernel_outputs($flight, $job, \%flights)
 
@@ -203,12 +209,13 @@ What a build job's output depends on, from its runvars:
     { digest => 'SHA-256 hex', inputs => { name => value, ... } }
 
 Host flags, the host, C<path_*>, C<kernel_ver> and C<built_*> are left
-out; the build host's arch (C<build_arch>, from C<arch-*>) and the suite
-(C<suite>) are put in. A cross build and a native build of the same inputs
-are I<different> builds (different compilers). Dies, naming C<$job> and the
-runvar, if a C<tree_X> has no pinned C<revision_X> (a commit id, or
-C<built_revision_X>), the job uses another job's output (C<*buildjob>), or
-C<arch>, the build host's arch or the suite is unknown.
+out; the build arch (C<build_arch>) and the suite (C<suite>) come from the
+job's build plan (as C<build_plan> makes it). A cross build and a native
+build of the same inputs are I<different> builds (different compilers).
+Dies, naming C<$job> and the runvar, if a C<tree_X> has no pinned
+C<revision_X> (a commit id, or C<built_revision_X>), the job uses another
+job's output (C<*buildjob>), C<arch> is not set, or the runvars do not make
+a build plan.
 
 =head2 reuse_candidates(\%jobs, \%earlier)
 

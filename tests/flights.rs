@@ -14,6 +14,7 @@ use osstest_core::flight::cross::{cross_arm, DEFAULT_BUILD_ARCH};
 use osstest_core::flight::identity::{build_identity, reuse_candidates};
 use osstest_core::flight::reference::{dikernel_outputs, JobRef};
 use osstest_core::flight::{plain, Flight, Flights, DIKERNEL_RUNVAR};
+use osstest_core::plan::BuildPlan;
 
 fn fixture(name: &str) -> (String, Flight) {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -34,7 +35,7 @@ fn crossed(name: &str) -> Flight {
 fn arm_flight_matches_golden_and_is_idempotent() {
     let (_, mut f) = fixture("arm-before.txt");
     let changes = cross_arm(&mut f, DEFAULT_BUILD_ARCH).unwrap();
-    assert_eq!(changes.len(), 5, "{changes:?}");
+    assert_eq!(changes.len(), 7, "{changes:?}");
     let (golden, _) = fixture("arm-after.txt");
     assert_eq!(plain::write(&f), golden);
     let once = f.clone();
@@ -72,7 +73,7 @@ fn only_arm_kernel_builds_and_arm_tests_change() {
 }
 
 /// Every ARM test job's installer-kernel reference names a kernel build job
-/// of its own arch that is built on an amd64 host.
+/// of its own arch whose build plan is a cross build from amd64.
 #[test]
 fn arm_tests_reference_cross_built_kernels_of_their_arch() {
     let f = crossed("arm-before.txt");
@@ -88,9 +89,12 @@ fn arm_tests_reference_cross_built_kernels_of_their_arch() {
         let k = &f.jobs[&r.job];
         assert!(k.is_kernel_build(&r.job), "{name} -> {}", r.job);
         assert_eq!(k.arch(), job.arch(), "{name} -> {}", r.job);
+        let plan = BuildPlan::from_runvars(&k.runvars).unwrap();
+        assert!(plan.is_cross(), "{name} -> {}", r.job);
+        assert_eq!(plan.build.debian, "amd64", "{name} -> {}", r.job);
+        assert_eq!(Some(plan.target.debian), job.arch(), "{name} -> {}", r.job);
         let id = build_identity(&r.job, k).unwrap();
         assert_eq!(id.inputs["build_arch"], "amd64", "{name} -> {}", r.job);
-        assert_ne!(k.arch(), Some("amd64"));
     }
     assert_eq!(seen, 3);
 }

@@ -27,13 +27,14 @@ my $golden = slurp("$dir/arm-after.txt");
 # The rewrite, golden, idempotent; x86 untouched.
 my $x = flight_cross_arm($before);
 is(flight_format($x->{jobs}), $golden, 'arm flight rewritten as the golden file');
-is(scalar @{ $x->{changes} }, 5, 'five runvars changed');
+is(scalar @{ $x->{changes} }, 7, 'seven runvars changed');
 is_deeply([ map { "$_->{job} $_->{runvar}" } @{ $x->{changes} } ],
-          [ 'build-arm64-pvops host_hostflags', 'build-armhf-pvops host_hostflags',
+          [ 'build-arm64-pvops build_arch', 'build-arm64-pvops host_hostflags',
+            'build-armhf-pvops build_arch', 'build-armhf-pvops host_hostflags',
             'test-arm64-arm64-xl dikernelbuildjob',
             'test-arm64-arm64-xl-credit2 dikernelbuildjob',
             'test-armhf-armhf-xl dikernelbuildjob' ], 'the changes');
-is($x->{changes}[2]{old}, undef, 'old value undef where unset');
+is($x->{changes}[0]{old}, undef, 'old value undef where unset');
 is($before->{'build-arm64-pvops'}{runvars}{host_hostflags},
    'share-build-bookworm-arm64,arch-arm64,suite-bookworm,purpose-build',
    'the argument is not modified');
@@ -65,7 +66,11 @@ foreach my $t (sort keys %$after) {
     my $kj = $after->{$k};
     is($kj->{recipe}, 'build-kern', "$t -> $k: a kernel build");
     is($kj->{runvars}{arch}, $j->{runvars}{arch}, "$t -> $k: same arch");
-    is(build_identity($kj->{runvars}, $k)->{inputs}{build_arch}, 'amd64', "$t -> $k: built on amd64");
+    my $plan = build_plan($kj->{runvars});
+    ok($plan->{cross}, "$t -> $k: a cross build");
+    is($plan->{build_arch}, 'amd64', "$t -> $k: from amd64");
+    is($plan->{target_arch}, $j->{runvars}{arch}, "$t -> $k: for the test's arch");
+    is(build_identity($kj->{runvars}, $k)->{inputs}{build_arch}, 'amd64', "$t -> $k: identity built on amd64");
 }
 
 # References resolve once the builds have recorded their outputs.
@@ -127,7 +132,8 @@ my $earlier = flight_parse(slurp("$dir/earlier-180000.txt"), 'earlier-180000.txt
     isnt(build_identity({ %r, revision_linux => '0' x 40 })->{digest}, $id->{digest}, 'revision counts');
     isnt(build_identity({ %r, kconfig_override_y => 'CONFIG_EXT4_FS' })->{digest}, $id->{digest}, 'kconfig counts');
     isnt(build_identity({ %r, arch => 'armhf' })->{digest}, $id->{digest}, 'arch counts');
-    isnt(build_identity({ %r, host_hostflags => 'share-build-bookworm-arm64,arch-arm64,suite-bookworm,purpose-build' })->{digest},
+    isnt(build_identity({ %r, build_arch => 'arm64',
+                          host_hostflags => 'share-build-bookworm-arm64,arch-arm64,suite-bookworm,purpose-build' })->{digest},
          $id->{digest}, 'native is not cross');
     dies_like { build_identity({ %r, revision_linux => 'master' }, 'build-arm64-pvops') }
         qr/^Osstest::Core::build_identity: job build-arm64-pvops: runvar revision_linux=master: not a commit id, and no built_revision_linux: tree_linux is not pinned at /,
@@ -141,10 +147,11 @@ my $earlier = flight_parse(slurp("$dir/earlier-180000.txt"), 'earlier-180000.txt
     dies_like { build_identity({ %r, buildjob => 'build-arm64' }, 'k') }
         qr/: job k: runvar buildjob=build-arm64: the build uses another job's output, so it has no identity of its own at /,
         'depends on another job';
-    dies_like { build_identity({ %r, host_hostflags => 'suite-bookworm' }, 'k') }
-        qr/: job k: runvar host_hostflags not set \(no arch-\* flag: the build host's arch\) at /, 'no build arch';
+    dies_like { build_identity({ %r, host_hostflags => 'suite-bookworm,arch-arm64' }, 'k') }
+        qr/: job k: runvar build_arch=amd64 but host_hostflags has arch-arm64: the host would be allocated as one architecture and built on as the other at /,
+        'build plan contradiction';
     dies_like { build_identity({ %r, host_hostflags => 'arch-amd64' }, 'k') }
-        qr/: job k: runvar host_suite not set \(and no suite-\* host flag: the suite built on\) at /, 'no suite';
+        qr/: job k: no suite for the build host: set runvar host_suite or suite, or a suite-SUITE hostflag in host_hostflags at /, 'no suite';
 }
 
 # Reuse: identical passing build proposed; failed, different revision,
@@ -176,6 +183,8 @@ dies_like { flight_cross_arm({ j => { runvar => {} } }) }
     qr/argument 1 \(\$jobs\): .*unknown field `runvar`/, 'typo in a job field';
 dies_like { flight_cross_arm($before, { build_arch => 'vax' }) }
     qr/: job \(options\): runvar build_arch=vax: unknown Debian architecture 'vax'/, 'unknown build arch';
+dies_like { flight_cross_arm($before, { build_arch => 'arm64' }) }
+    qr/: job \(options\): runvar build_arch=arm64: the rewrite moves ARM kernel builds off ARM build hosts at /, 'ARM build arch';
 dies_like { flight_cross_arm($before, { buildarch => 'amd64' }) }
     qr/argument 2 \(\$opts\): .*unknown field `buildarch`/, 'typo in an option';
 {
@@ -204,8 +213,12 @@ dies_like { flight_cross_arm($before, { buildarch => 'amd64' }) }
     $j{'build-armhf-pvops'} = { recipe => 'build-kern', runvars => { %{ $before->{'build-armhf-pvops'}{runvars} } } };
     delete $j{'build-armhf-pvops'}{runvars}{host_hostflags};
     dies_like { flight_cross_arm(\%j) }
-        qr/: job build-armhf-pvops: runvar host_hostflags not set \(needed to choose a build host of arch amd64 for this armhf kernel\) at /,
-        'kernel build without host flags';
+        qr/: job build-armhf-pvops: no suite for the build host: set runvar host_suite or suite, or a suite-SUITE hostflag in host_hostflags at /,
+        'kernel build without host flags or suite';
+    $j{'build-armhf-pvops'}{runvars}{host_hostflags} = 'share-build-bookworm-i386,arch-armhf,suite-bookworm';
+    dies_like { flight_cross_arm(\%j) }
+        qr/: job build-armhf-pvops: host_hostflags: hostflag share-build-bookworm-i386 shares build hosts of arch i386, but this job's build host is amd64 \(runvar build_arch=amd64\); a cross build shares the build host's class at /,
+        'sharing class of another arch';
 }
 
 done_testing();

@@ -3,10 +3,14 @@
 //! For each job whose `arch` is one of [`ARM_ARCHES`]:
 //!
 //! - a kernel build job keeps `arch` (the target) and gets an x86 build
-//!   host: in its host flags (`host_hostflags`, and `all_hostflags` if it
-//!   has one) `arch-TARGET` becomes `arch-BUILD` and
+//!   host: `build_arch=BUILD` (the build plan's explicit cross runvar), and
+//!   in its host flags (`host_hostflags`, and `hostflags` or
+//!   `all_hostflags` if it has them) `arch-TARGET` becomes `arch-BUILD` and
 //!   `share-build-SUITE-TARGET` becomes `share-build-SUITE-BUILD`, so it
-//!   shares build hosts with the native BUILD builds of that suite;
+//!   shares build hosts with the native BUILD builds of that suite (an
+//!   `arch-BUILD` flag is added if it had no `arch-*` flag). The result
+//!   must be a cross build from BUILD by [`BuildPlan::from_runvars`]'s
+//!   rules, or the rewrite fails with the plan's error;
 //! - a test job gets [`DIKERNEL_RUNVAR`] naming the kernel build job of
 //!   its arch: the one it already names in `kernbuildjob` if that is one,
 //!   else the flight's only kernel build job for that arch.
@@ -21,8 +25,9 @@
 use serde::Serialize;
 
 use super::reference::JobRef;
-use super::{Flight, FlightError, Job, ARM_ARCHES, DIKERNEL_RUNVAR, HOSTFLAGS_RUNVARS};
+use super::{Flight, FlightError, Job, ARM_ARCHES, DIKERNEL_RUNVAR};
 use crate::arch::Arch;
+use crate::plan::{BuildPlan, BUILD_ARCH_RUNVAR};
 
 /// The build host architecture the rewrite moves ARM kernel builds to.
 pub const DEFAULT_BUILD_ARCH: &str = "amd64";
@@ -45,12 +50,18 @@ pub struct Change {
 /// Returns the runvars changed, in job order; none for an x86 flight or a
 /// second run.
 pub fn cross_arm(flight: &mut Flight, build_arch: &str) -> Result<Vec<Change>, FlightError> {
-    Arch::by_debian(build_arch).map_err(|e| FlightError::BadRunvar {
+    let bad_option = |message: String| FlightError::BadRunvar {
         job: "(options)".to_owned(),
-        runvar: "build_arch".to_owned(),
+        runvar: BUILD_ARCH_RUNVAR.to_owned(),
         value: build_arch.to_owned(),
-        message: e.to_string(),
-    })?;
+        message,
+    };
+    Arch::by_debian(build_arch).map_err(|e| bad_option(e.to_string()))?;
+    if ARM_ARCHES.contains(&build_arch) {
+        return Err(bad_option(
+            "the rewrite moves ARM kernel builds off ARM build hosts".to_owned(),
+        ));
+    }
     let mut changes = Vec::new();
     for (name, job) in &flight.jobs {
         let Some(arch) = job.arch().filter(|a| ARM_ARCHES.contains(a)) else {
@@ -80,8 +91,8 @@ pub fn cross_arm(flight: &mut Flight, build_arch: &str) -> Result<Vec<Change>, F
     Ok(changes)
 }
 
-/// The host flag changes that put kernel build job `name` for `target` on
-/// a `build` host.
+/// The runvar changes that put kernel build job `name` for `target` on a
+/// `build` host, checked against the build plan's rules.
 fn cross_build_host(
     name: &str,
     job: &Job,
@@ -89,81 +100,74 @@ fn cross_build_host(
     build: &str,
     changes: &mut Vec<Change>,
 ) -> Result<(), FlightError> {
-    let mut seen = false;
-    for runvar in HOSTFLAGS_RUNVARS {
+    let mut runvars = job.runvars.clone();
+    let mut set =
+        |runvar: &str, new: String, runvars: &mut std::collections::BTreeMap<String, String>| {
+            let old = runvars.insert(runvar.to_owned(), new.clone());
+            if old.as_deref() != Some(new.as_str()) {
+                changes.push(Change {
+                    job: name.to_owned(),
+                    runvar: runvar.to_owned(),
+                    old,
+                    new,
+                });
+            }
+        };
+    set(BUILD_ARCH_RUNVAR, build.to_owned(), &mut runvars);
+    let mut arch_flag = false;
+    for runvar in FLAG_RUNVARS {
         let Some(old) = job.get(runvar) else { continue };
-        seen = true;
-        let new =
-            cross_hostflags(old, target, build).map_err(|message| FlightError::BadRunvar {
-                job: name.to_owned(),
-                runvar: runvar.to_string(),
-                value: old.to_owned(),
-                message,
-            })?;
-        if new != old {
-            changes.push(Change {
-                job: name.to_owned(),
-                runvar: runvar.to_string(),
-                old: Some(old.to_owned()),
-                new,
-            });
-        }
+        let new = cross_hostflags(old, target, build);
+        arch_flag |= new.split(',').any(|f| f.starts_with("arch-"));
+        set(runvar, new, &mut runvars);
     }
-    if !seen {
-        return Err(FlightError::MissingRunvar {
-            job: name.to_owned(),
-            runvar: HOSTFLAGS_RUNVARS[0].to_owned(),
-            why: format!(
-                " (needed to choose a build host of arch {build} for this {target} kernel)"
-            ),
-        });
+    if !arch_flag {
+        // Without an arch-* flag any host could be allocated; the build
+        // host is chosen by its arch.
+        let new = match job.get("host_hostflags") {
+            Some(old) if !old.is_empty() => format!("{old},arch-{build}"),
+            _ => format!("arch-{build}"),
+        };
+        set("host_hostflags", new, &mut runvars);
     }
+    let plan = BuildPlan::from_runvars(&runvars).map_err(|source| FlightError::Plan {
+        job: name.to_owned(),
+        source: Box::new(source),
+    })?;
+    // build_arch is set and agrees with any arch-* flag, or the plan is an
+    // error; and cross_arm refuses an ARM build arch.
+    debug_assert!(plan.is_cross() && plan.build.debian == build && plan.target.debian == target);
     Ok(())
 }
 
+/// Every runvar holding host flags: the build plan's (`host_hostflags`,
+/// `hostflags`) and osstest's `all_hostflags`.
+const FLAG_RUNVARS: &[&str] = &["host_hostflags", "hostflags", "all_hostflags"];
+
 /// `flags` with the build host moved from `target` to `build`: `arch-T`
 /// becomes `arch-B` and `share-build-SUITE-T` becomes
-/// `share-build-SUITE-B`; other flags stay, in order.
-///
-/// Deliberately minimal until the build-plan module's hostflag rules are
-/// merged; the message is the error's.
-fn cross_hostflags(flags: &str, target: &str, build: &str) -> Result<String, String> {
+/// `share-build-SUITE-B` (the build plan's rule: a sharing class describes
+/// the build host); other flags stay, in order. Whether the result makes
+/// sense is [`BuildPlan::from_runvars`]'s to say.
+fn cross_hostflags(flags: &str, target: &str, build: &str) -> String {
     let arch_t = format!("arch-{target}");
-    let arch_b = format!("arch-{build}");
     let share_suffix = format!("-{target}");
-    let out: Vec<String> = flags
+    flags
         .split(',')
         .map(|f| {
             if f == arch_t {
-                arch_b.clone()
-            } else if let Some(rest) = f
+                format!("arch-{build}")
+            } else if let Some(suite) = f
                 .strip_prefix("share-build-")
                 .and_then(|r| r.strip_suffix(&share_suffix))
             {
-                format!("share-build-{rest}-{build}")
+                format!("share-build-{suite}-{build}")
             } else {
                 f.to_owned()
             }
         })
-        .collect();
-    let arches: Vec<&String> = out
-        .iter()
-        .filter(|f| f.starts_with("arch-") && !f.starts_with("arch-xen-"))
-        .collect();
-    match arches.as_slice() {
-        [a] if **a == arch_b => Ok(out.join(",")),
-        [] => Err(format!(
-            "no arch-* host flag (expected {arch_t} or {arch_b})"
-        )),
-        _ => Err(format!(
-            "host flags ask for {}; cross-building a {target} kernel wants just {arch_b}",
-            arches
-                .iter()
-                .map(|s| s.as_str())
-                .collect::<Vec<_>>()
-                .join(" and ")
-        )),
-    }
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 /// The installer-kernel reference test job `name` (for `arch`) should have.
@@ -262,26 +266,16 @@ test-armhf-armhf-xl all_hostflags   arch-armhf,arch-xen-armhf,suite-bookworm,pur
 
     #[test]
     fn hostflags_rule() {
+        let x = |f| cross_hostflags(f, "arm64", "amd64");
         assert_eq!(
-            cross_hostflags(
-                "share-build-bookworm-arm64,arch-arm64,suite-bookworm,purpose-build",
-                "arm64",
-                "amd64"
-            )
-            .unwrap(),
+            x("share-build-bookworm-arm64,arch-arm64,suite-bookworm,purpose-build"),
             "share-build-bookworm-amd64,arch-amd64,suite-bookworm,purpose-build"
         );
+        assert_eq!(x("arch-amd64,purpose-build"), "arch-amd64,purpose-build");
+        assert_eq!(x("arch-arm64,arch-i386"), "arch-amd64,arch-i386");
         assert_eq!(
-            cross_hostflags("arch-amd64,purpose-build", "arm64", "amd64").unwrap(),
-            "arch-amd64,purpose-build"
-        );
-        assert_eq!(
-            cross_hostflags("suite-bookworm", "arm64", "amd64").unwrap_err(),
-            "no arch-* host flag (expected arch-arm64 or arch-amd64)"
-        );
-        assert_eq!(
-            cross_hostflags("arch-arm64,arch-i386", "arm64", "amd64").unwrap_err(),
-            "host flags ask for arch-amd64 and arch-i386; cross-building a arm64 kernel wants just arch-amd64"
+            x("!arch-arm64,arch-xen-arm64"),
+            "!arch-arm64,arch-xen-arm64"
         );
     }
 
@@ -296,6 +290,7 @@ test-armhf-armhf-xl all_hostflags   arch-armhf,arch-xen-armhf,suite-bookworm,pur
         assert_eq!(
             summary,
             [
+                ("build-armhf-pvops", "build_arch", "amd64"),
                 (
                     "build-armhf-pvops",
                     "host_hostflags",
@@ -373,10 +368,23 @@ test-armhf-armhf-xl all_hostflags   arch-armhf,arch-xen-armhf,suite-bookworm,pur
             .unwrap()
             .runvars
             .remove("host_hostflags");
+        let before = f.clone();
         assert_eq!(
             cross_arm(&mut f, "amd64").unwrap_err().to_string(),
-            "job build-armhf-pvops: runvar host_hostflags not set \
-             (needed to choose a build host of arch amd64 for this armhf kernel)"
+            "job build-armhf-pvops: no suite for the build host: set runvar host_suite or suite, \
+             or a suite-SUITE hostflag in host_hostflags"
+        );
+        assert_eq!(f, before);
+        // Given a suite, an arch-* flag is added so the host is an amd64 one.
+        f.jobs
+            .get_mut("build-armhf-pvops")
+            .unwrap()
+            .runvars
+            .insert("host_suite".into(), "bookworm".into());
+        cross_arm(&mut f, "amd64").unwrap();
+        assert_eq!(
+            f.jobs["build-armhf-pvops"].get("host_hostflags"),
+            Some("arch-amd64")
         );
 
         let mut f = arm();
@@ -387,8 +395,26 @@ test-armhf-armhf-xl all_hostflags   arch-armhf,arch-xen-armhf,suite-bookworm,pur
             .insert("host_hostflags".into(), "arch-armhf,arch-i386".into());
         assert_eq!(
             cross_arm(&mut f, "amd64").unwrap_err().to_string(),
-            "job build-armhf-pvops: runvar host_hostflags=arch-armhf,arch-i386: host flags ask for \
-             arch-amd64 and arch-i386; cross-building a armhf kernel wants just arch-amd64"
+            "job build-armhf-pvops: two arch-* hostflags for the build host: \
+             arch-amd64 (in host_hostflags) and arch-i386 (in host_hostflags)"
+        );
+
+        let mut f = arm();
+        f.jobs.get_mut("build-armhf-pvops").unwrap().runvars.insert(
+            "host_hostflags".into(),
+            "share-build-bookworm-i386,arch-armhf,suite-bookworm".into(),
+        );
+        assert_eq!(
+            cross_arm(&mut f, "amd64").unwrap_err().to_string(),
+            "job build-armhf-pvops: host_hostflags: hostflag share-build-bookworm-i386 shares build hosts \
+             of arch i386, but this job's build host is amd64 (runvar build_arch=amd64); a cross build \
+             shares the build host's class"
+        );
+
+        let mut f = arm();
+        assert_eq!(
+            cross_arm(&mut f, "armhf").unwrap_err().to_string(),
+            "job (options): runvar build_arch=armhf: the rewrite moves ARM kernel builds off ARM build hosts"
         );
 
         let mut f = arm();
@@ -407,7 +433,8 @@ test-armhf-armhf-xl all_hostflags   arch-armhf,arch-xen-armhf,suite-bookworm,pur
         t.runvars
             .insert(DIKERNEL_RUNVAR.into(), "4000.build-armhf-pvops".into());
         let changes = cross_arm(&mut f, "amd64").unwrap();
-        assert_eq!(changes.len(), 1, "{changes:?}");
+        assert_eq!(changes.len(), 2, "{changes:?}");
+        assert!(changes.iter().all(|c| c.job == "build-armhf-pvops"));
         assert_eq!(
             f.jobs["test-armhf-armhf-xl"].get(DIKERNEL_RUNVAR),
             Some("4000.build-armhf-pvops")

@@ -7,17 +7,19 @@
 //! left out, the runvars already tell a kernel build from a Xen build),
 //! leaving out those that say where or when it ran or what it produced:
 //!
-//! - left out: host flags (`host_hostflags`, `all_hostflags`, any
-//!   `*_hostflags`), the host (`host`, `*_host`), outputs (`path_*`,
+//! - left out: host flags (`hostflags`, `host_hostflags`, `all_hostflags`,
+//!   any `*_hostflags`), the host (`host`, `*_host`), outputs (`path_*`,
 //!   `kernel_ver`) and the `built_*` runvars a build records;
-//! - added from the host flags, which carry them: the build host's
-//!   architecture (`build_arch`, from `arch-*`) and the suite (`suite`,
-//!   from `host_suite` or `suite-*`), since they choose the compiler;
+//! - taken from the job's [`BuildPlan`] instead of the runvars that give
+//!   them (`build_arch`, `host_suite`, `suite`, and the `arch-*` and
+//!   `suite-*` host flags): the build arch (`build_arch`) and the suite
+//!   (`suite`), since they choose the compiler;
 //! - every other runvar is kept (trees, revisions, `arch`, `kconfighow`,
 //!   `kconfig_override_*`, `enable_*`, ...): an unknown runvar makes two
 //!   builds differ rather than wrongly match.
 //!
-//! Each `tree_X` must come with a pinned `revision_X` (a commit id); for a
+//! A job whose runvars do not make a build plan has no identity (the
+//! plan's error says why). Each `tree_X` must come with a pinned `revision_X` (a commit id); for a
 //! build that ran, `built_revision_X` pins one that was not. A build job
 //! that names another job (`buildjob=...`) has no identity of its own: its
 //! output depends on that job's.
@@ -36,7 +38,8 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use super::reference::{JobRef, KERNDIST, KERNEL_VER};
-use super::{Flight, FlightError, Flights, Job, HOSTFLAGS_RUNVARS};
+use super::{Flight, FlightError, Flights, Job};
+use crate::plan::{BuildPlan, BUILD_ARCH_RUNVAR};
 
 /// What a build's output depends on.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -81,6 +84,8 @@ pub fn runvars_identity(
             });
         }
         if k.ends_with("_hostflags")
+            || k == "hostflags"
+            || [BUILD_ARCH_RUNVAR, "host_suite", "suite"].contains(&k.as_str())
             || k == "host"
             || k.ends_with("_host")
             || k.starts_with("path_")
@@ -113,20 +118,12 @@ pub fn runvars_identity(
             })?;
         inputs.insert(rev, pinned);
     }
-    let flags: Vec<&str> = HOSTFLAGS_RUNVARS
-        .iter()
-        .filter_map(|r| get(r))
-        .flat_map(|f| f.split(','))
-        .collect();
-    let build_arch = flags
-        .iter()
-        .find_map(|f| f.strip_prefix("arch-").filter(|a| !a.starts_with("xen-")))
-        .ok_or_else(|| missing("host_hostflags", "no arch-* flag: the build host's arch"))?;
-    inputs.insert("build_arch".to_owned(), build_arch.to_owned());
-    let suite = get("host_suite")
-        .or_else(|| flags.iter().find_map(|f| f.strip_prefix("suite-")))
-        .ok_or_else(|| missing("host_suite", "and no suite-* host flag: the suite built on"))?;
-    inputs.insert("suite".to_owned(), suite.to_owned());
+    let plan = BuildPlan::from_runvars(runvars).map_err(|source| FlightError::Plan {
+        job: name.to_owned(),
+        source: Box::new(source),
+    })?;
+    inputs.insert(BUILD_ARCH_RUNVAR.to_owned(), plan.build.debian.to_owned());
+    inputs.insert("suite".to_owned(), plan.suite().name().to_owned());
 
     let mut h = Sha256::new();
     for (k, v) in &inputs {
@@ -329,7 +326,10 @@ build-arm64-pvops host_hostflags  share-build-bookworm-amd64,arch-amd64,suite-bo
             ("kconfig_override_y", "CONFIG_EXT4_FS"),
             ("arch", "armhf"),
             ("tree_linux", "git://example.org/linux.git"),
-            ("host_suite", "trixie"),
+            (
+                "host_hostflags",
+                "share-build-trixie-amd64,arch-amd64,suite-trixie,purpose-build",
+            ),
         ] {
             assert_ne!(id(&with(&a, k, Some(v))), base, "{k}");
         }
@@ -380,12 +380,14 @@ build-arm64-pvops host_hostflags  share-build-bookworm-amd64,arch-amd64,suite-bo
             "job build-arm64-pvops: runvar buildjob=build-arm64: the build uses another job's output, so it has no identity of its own"
         );
         assert_eq!(
-            e(&with(&kern(), "host_hostflags", Some("suite-bookworm"))),
-            "job build-arm64-pvops: runvar host_hostflags not set (no arch-* flag: the build host's arch)"
+            e(&with(&kern(), "host_hostflags", Some("arch-amd64"))),
+            "job build-arm64-pvops: no suite for the build host: set runvar host_suite or suite, \
+             or a suite-SUITE hostflag in host_hostflags"
         );
         assert_eq!(
-            e(&with(&kern(), "host_hostflags", Some("arch-amd64"))),
-            "job build-arm64-pvops: runvar host_suite not set (and no suite-* host flag: the suite built on)"
+            e(&with(&kern(), "build_arch", Some("arm64"))),
+            "job build-arm64-pvops: runvar build_arch=arm64 but host_hostflags has arch-amd64: \
+             the host would be allocated as one architecture and built on as the other"
         );
     }
 }

@@ -45,10 +45,6 @@ pub const DIKERNEL_RUNVAR: &str = "dikernelbuildjob";
 /// names them.
 pub const ARM_ARCHES: &[&str] = &["armhf", "arm64"];
 
-/// Runvars holding host flags, on build jobs (`host_hostflags`) and test
-/// jobs (`all_hostflags`).
-pub const HOSTFLAGS_RUNVARS: &[&str] = &["host_hostflags", "all_hostflags"];
-
 /// One job of a flight.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -213,6 +209,14 @@ pub enum FlightError {
         value: String,
         /// What is wrong with the job it names.
         message: String,
+    },
+    /// A build job's runvars do not make a build plan.
+    #[error("job {job}: {source}")]
+    Plan {
+        /// The job.
+        job: String,
+        /// The build plan's complaint (boxed: it is large).
+        source: Box<crate::plan::PlanError>,
     },
     /// No single kernel build job fits a test job.
     #[error("job {job} (arch {arch}): {message}")]
