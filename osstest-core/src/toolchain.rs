@@ -27,10 +27,13 @@
 //!   target's `-dev` libraries through multiarch (`dpkg --add-architecture`),
 //!   which only exist where the archive builds that architecture.
 //!
-//! Bookworm's and trixie's rows were measured with `apt-cache policy`
-//! against the archive (amd64 view). Stretch's, buster's and bullseye's come
-//! from the archive's record of `cross-toolchain-base(-ports)` and
-//! `build-essential` in those releases; the tests do not re-check them.
+//! Bookworm's and trixie's rows are checked against the archive by
+//! `tests/toolchain_archive.rs` (`apt-cache policy` through `tests/fetch`,
+//! both ways: every target listed has its packages, every other has none;
+//! and every package a plan names exists). Stretch's, buster's and
+//! bullseye's come from the record of `cross-toolchain-base(-ports)` and
+//! `build-essential` in those releases (now on the archive's archive); the
+//! tests do not re-check them.
 
 use serde::Serialize;
 
@@ -137,9 +140,22 @@ impl Suite {
             Suite::Buster | Suite::Bullseye | Suite::Bookworm => &[
                 "arm64", "armel", "armhf", "i386", "mips64el", "mipsel", "ppc64el", "s390x",
             ],
+            // mips64el and mipsel are no longer trixie architectures, but
+            // their crossbuild-essential from build-essential 12.9 is still
+            // in the archive.
             Suite::Trixie => &[
-                "arm64", "armel", "armhf", "i386", "mips64el", "ppc64el", "riscv64", "s390x",
+                "arm64", "armel", "armhf", "i386", "mips64el", "mipsel", "ppc64el", "riscv64",
+                "s390x",
             ],
+        }
+    }
+
+    /// The package of the ACPI compiler `iasl` (`acpica-tools` replaced
+    /// `iasl` in buster).
+    fn iasl(self) -> &'static str {
+        match self {
+            Suite::Stretch => "iasl",
+            _ => "acpica-tools",
         }
     }
 
@@ -355,7 +371,7 @@ impl Toolchain {
         .collect();
         if matches!(target, "amd64" | "i386") {
             // hvmloader's ACPI tables are compiled on the build host.
-            p.push("iasl".into());
+            p.push(self.suite.iasl().into());
         }
         if self.is_cross() && self.suite.crossbuild_essential_targets().contains(&target) {
             p.push(format!("crossbuild-essential-{target}"));
