@@ -22,6 +22,8 @@
 //! [`identity`](super::identity)) once checked. Everything is checked
 //! before anything is changed: on error the flight is as it was.
 
+use std::collections::BTreeMap;
+
 use serde::Serialize;
 
 use super::reference::JobRef;
@@ -101,18 +103,17 @@ fn cross_build_host(
     changes: &mut Vec<Change>,
 ) -> Result<(), FlightError> {
     let mut runvars = job.runvars.clone();
-    let mut set =
-        |runvar: &str, new: String, runvars: &mut std::collections::BTreeMap<String, String>| {
-            let old = runvars.insert(runvar.to_owned(), new.clone());
-            if old.as_deref() != Some(new.as_str()) {
-                changes.push(Change {
-                    job: name.to_owned(),
-                    runvar: runvar.to_owned(),
-                    old,
-                    new,
-                });
-            }
-        };
+    let mut set = |runvar: &str, new: String, runvars: &mut BTreeMap<String, String>| {
+        let old = runvars.insert(runvar.to_owned(), new.clone());
+        if old.as_deref() != Some(new.as_str()) {
+            changes.push(Change {
+                job: name.to_owned(),
+                runvar: runvar.to_owned(),
+                old,
+                new,
+            });
+        }
+    };
     set(BUILD_ARCH_RUNVAR, build.to_owned(), &mut runvars);
     let mut arch_flag = false;
     for runvar in FLAG_RUNVARS {
@@ -438,6 +439,29 @@ test-armhf-armhf-xl all_hostflags   arch-armhf,arch-xen-armhf,suite-bookworm,pur
         assert_eq!(
             f.jobs["test-armhf-armhf-xl"].get(DIKERNEL_RUNVAR),
             Some("4000.build-armhf-pvops")
+        );
+    }
+
+    #[test]
+    fn kernbuildjob_of_another_flight_is_followed() {
+        let mut f = arm();
+        let t = f.jobs.get_mut("test-armhf-armhf-xl").unwrap();
+        t.runvars
+            .insert("kernbuildjob".into(), "4000.build-armhf-pvops".into());
+        cross_arm(&mut f, "amd64").unwrap();
+        assert_eq!(
+            f.jobs["test-armhf-armhf-xl"].get(DIKERNEL_RUNVAR),
+            Some("4000.build-armhf-pvops")
+        );
+        // A leading dot means this flight, as in osstest.
+        let mut f = arm();
+        let t = f.jobs.get_mut("test-armhf-armhf-xl").unwrap();
+        t.runvars
+            .insert("kernbuildjob".into(), ".build-armhf-pvops".into());
+        cross_arm(&mut f, "amd64").unwrap();
+        assert_eq!(
+            f.jobs["test-armhf-armhf-xl"].get(DIKERNEL_RUNVAR),
+            Some("build-armhf-pvops")
         );
     }
 }
