@@ -250,3 +250,30 @@ fn reuse_needs_same_inputs_and_a_pass() {
         Some("179990.build-arm64-pvops")
     );
 }
+
+/// The digest is SHA-256 of the inputs as compact JSON, as `sha256sum`
+/// computes it: anyone can recompute an identity from the inputs shown.
+#[test]
+fn identity_digest_is_sha256sum_of_the_inputs() {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let f = crossed("arm-before.txt");
+    let id = build_identity("build-armhf-pvops", &f.jobs["build-armhf-pvops"]).unwrap();
+    let json = serde_json::to_vec(&id.inputs).unwrap();
+    let mut child = Command::new("sha256sum")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("sha256sum (coreutils)");
+    child.stdin.take().unwrap().write_all(&json).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    let sum = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(sum.split_whitespace().next(), Some(id.digest.as_str()));
+    assert_eq!(id.inputs["kconfig_override_y"], "CONFIG_EXT4_FS");
+    assert_eq!(
+        id.inputs["revision_linux"],
+        "5b0a8e0b7f1c7e7f9b2f3c1d4e6a8b9c0d1e2f3a"
+    );
+    assert_eq!(id.inputs.len(), 9, "{:?}", id.inputs);
+}

@@ -44,8 +44,8 @@ use crate::plan::{BuildPlan, BUILD_ARCH_RUNVAR};
 /// What a build's output depends on.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct BuildIdentity {
-    /// SHA-256 (hex) of the inputs, one `name=value\n` line each, in
-    /// name order.
+    /// SHA-256 (hex) of the inputs as a compact JSON object in name order
+    /// (unambiguous whatever the values hold).
     pub digest: String,
     /// The inputs: the runvars that count, `build_arch`, `suite`.
     pub inputs: BTreeMap<String, String>,
@@ -54,7 +54,8 @@ pub struct BuildIdentity {
 /// The identity of build job `name` (see the [module docs](self)).
 ///
 /// Errors name the job and the runvar: a tree without a pinned revision, a
-/// reference to another job, no `arch`, no build host arch or suite.
+/// reference to another job, no `arch`, or runvars that do not make a
+/// [`BuildPlan`] (the plan's message).
 pub fn build_identity(name: &str, job: &Job) -> Result<BuildIdentity, FlightError> {
     runvars_identity(name, &job.runvars)
 }
@@ -125,14 +126,11 @@ pub fn runvars_identity(
     inputs.insert(BUILD_ARCH_RUNVAR.to_owned(), plan.build.debian.to_owned());
     inputs.insert("suite".to_owned(), plan.suite().name().to_owned());
 
-    let mut h = Sha256::new();
-    for (k, v) in &inputs {
-        h.update(k.as_bytes());
-        h.update(b"=");
-        h.update(v.as_bytes());
-        h.update(b"\n");
-    }
-    let digest = h.finalize().iter().map(|b| format!("{b:02x}")).collect();
+    let canonical = serde_json::to_vec(&inputs).expect("a map of strings serializes");
+    let digest = Sha256::digest(&canonical)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
     Ok(BuildIdentity { digest, inputs })
 }
 
