@@ -14,7 +14,7 @@ BEGIN {
     @ISA         = qw(Exporter);
     @EXPORT      = qw(arch_info build_plan);
     push @EXPORT, qw(flight_cross_arm dikernel_outputs build_identity
-                     reuse_candidates flight_parse flight_format);
+                     reuse_candidates reuse_apply flight_parse flight_format);
     %EXPORT_TAGS = ();
     @EXPORT_OK   = qw();
 }
@@ -230,6 +230,15 @@ C<pass>, and C<path_kerndist> and C<kernel_ver> recorded. Returns
                    identity => '...',
                    referrers => [ 'test-arm64-arm64-xl kernbuildjob', ... ] } ],
       rebuild => [ { job => 'build-armhf-pvops', reason => '...' } ] }
+
+=head2 reuse_apply(\%jobs, $plan)
+
+Applies the C<reuse> half of a plan from C<reuse_candidates> to the flight
+it was made for: each referrer runvar is set to the earlier job's
+C<FLIGHT.JOB>, and the replaced job is removed. Returns
+C<{ jobs =E<gt> ..., changes =E<gt> [...] }> as C<flight_cross_arm> does.
+Dies, changing nothing, if the plan names a job or referrer runvar the
+flight does not have.
 
 =head2 flight_parse($text, $name)
 

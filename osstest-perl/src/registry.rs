@@ -60,6 +60,7 @@ pub static FUNCTIONS: &[Function] = &[
     perl_fn!(dikernel_outputs(flight, job, flights)),
     perl_fn!(build_identity(r, job)),
     perl_fn!(reuse_candidates(jobs, earlier)),
+    perl_fn!(reuse_apply(jobs, plan)),
     perl_fn!(flight_parse(text, name)),
     perl_fn!(flight_format(jobs)),
     perl_fn!(build_plan(runvars)),

@@ -163,6 +163,23 @@ my $earlier = flight_parse(slurp("$dir/earlier-180000.txt"), 'earlier-180000.txt
     is_deeply([ map { $_->{job} } @{ $plan->{rebuild} } ], [ 'build-armhf-pvops' ], 'failed armhf build not reused');
     ok(scalar(grep { $_ eq 'test-arm64-arm64-xl dikernelbuildjob' } @{ $plan->{reuse}[0]{referrers} }),
        'referrers listed');
+    my $applied = reuse_apply($after, $plan);
+    ok(!exists $applied->{jobs}{'build-arm64-pvops'}, 'reused job removed');
+    is($applied->{jobs}{'test-arm64-arm64-xl'}{runvars}{dikernelbuildjob}, '180000.build-arm64-pvops',
+       'installer kernel from the earlier flight');
+    is(scalar @{ $applied->{changes} }, 4, 'four references changed');
+    my $o = dikernel_outputs('180100', 'test-arm64-arm64-xl-credit2',
+                             { 180100 => $applied->{jobs}, 180000 => $earlier });
+    is($o->{kerndist}, '180000/build-arm64-pvops/build/kerndist.tar.gz', 'and it resolves');
+    my %wrong = %$after;
+    $wrong{'test-arm64-arm64-xl'} = { %{ $after->{'test-arm64-arm64-xl'} } };
+    $wrong{'test-arm64-arm64-xl'}{runvars} = { %{ $after->{'test-arm64-arm64-xl'}{runvars} } };
+    delete $wrong{'test-arm64-arm64-xl'}{runvars}{kernbuildjob};
+    dies_like { reuse_apply(\%wrong, $plan) }
+        qr/^Osstest::Core::reuse_apply: job test-arm64-arm64-xl: runvar kernbuildjob not set \(reuse of build-arm64-pvops as 180000\.build-arm64-pvops names it as a referrer\) at /,
+        'plan for another flight';
+    dies_like { reuse_apply($after, { reuse => [ { job => 'build-arm64-pvops' } ] }) }
+        qr/argument 2 \(\$plan\): .*missing field/, 'malformed plan';
     foreach my $change ([ revision_linux => 'f' x 40 ], [ kconfig_override_y => 'CONFIG_EXT4_FS' ],
                         [ arch => 'armhf' ]) {
         my %e = %$earlier;

@@ -2,7 +2,8 @@
 //!
 //! Two build jobs with the same [`BuildIdentity`] produce the same output,
 //! so a later flight can name the earlier job (`12345.build-arm64-pvops`)
-//! instead of building again. The identity is computed from the job's
+//! instead of building again: [`reuse_candidates`] proposes which, and
+//! [`apply_reuse`] rewrites the flight's references accordingly. The identity is computed from the job's
 //! runvars alone (so a `ts-` script can compute it from `%r`; the recipe is
 //! left out, the runvars already tell a kernel build from a Xen build),
 //! leaving out those that say where or when it ran or what it produced:
@@ -34,9 +35,10 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use super::cross::Change;
 use super::reference::{JobRef, KERNDIST, KERNEL_VER};
 use super::{Flight, FlightError, Flights, Job};
 use crate::plan::{BuildPlan, BUILD_ARCH_RUNVAR};
@@ -142,7 +144,7 @@ fn is_commit(v: &str) -> bool {
 }
 
 /// A kernel build job of this flight that an earlier flight already did.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Reuse {
     /// The job of this flight that need not run.
     pub job: String,
@@ -160,7 +162,7 @@ pub struct Reuse {
 }
 
 /// A kernel build job of this flight that must run, and why.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Rebuild {
     /// The job.
     pub job: String,
@@ -169,7 +171,7 @@ pub struct Rebuild {
 }
 
 /// Which of this flight's ARM kernel builds earlier flights already did.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReusePlan {
     /// Jobs that can be replaced by references, in job order.
     pub reuse: Vec<Reuse>,
@@ -236,6 +238,50 @@ pub fn reuse_candidates(current: &Flight, earlier: &Flights) -> ReusePlan {
         }
     }
     plan
+}
+
+/// Applies the reuse half of a [`ReusePlan`] to `flight`: each referrer
+/// runvar is set to the earlier job's `FLIGHT.JOB` and the job it replaces
+/// is removed. Returns the runvars changed (removed jobs are not listed).
+///
+/// The plan must have been made for this flight: a referrer naming a job or
+/// runvar the flight does not have is an error, and nothing is changed.
+pub fn apply_reuse(flight: &mut Flight, plan: &ReusePlan) -> Result<Vec<Change>, FlightError> {
+    let mut changes = Vec::new();
+    for r in &plan.reuse {
+        let context = format!("reuse of {} as {}", r.job, r.reference);
+        if flight.job(&r.job).is_none() {
+            return Err(FlightError::NoSuchJob {
+                context,
+                flight: "given".to_owned(),
+                job: r.job.clone(),
+            });
+        }
+        for who in &r.referrers {
+            let (job, runvar) = who.split_once(' ').unwrap_or((who, ""));
+            let old = flight.job(job).and_then(|j| j.get(runvar)).ok_or_else(|| {
+                FlightError::MissingRunvar {
+                    job: job.to_owned(),
+                    runvar: runvar.to_owned(),
+                    why: format!(" ({context} names it as a referrer)"),
+                }
+            })?;
+            changes.push(Change {
+                job: job.to_owned(),
+                runvar: runvar.to_owned(),
+                old: Some(old.to_owned()),
+                new: r.reference.clone(),
+            });
+        }
+    }
+    for c in &changes {
+        let job = flight.jobs.get_mut(&c.job).expect("checked above");
+        job.runvars.insert(c.runvar.clone(), c.new.clone());
+    }
+    for r in &plan.reuse {
+        flight.jobs.remove(&r.job);
+    }
+    Ok(changes)
 }
 
 /// `JOB RUNVAR` for each `*buildjob` runvar of `flight` naming `target`

@@ -30,7 +30,7 @@ impl Default for CrossOptions {
     }
 }
 
-/// What [`flight_cross_arm`] returns.
+/// What [`flight_cross_arm`] and [`reuse_apply`] return.
 #[derive(Debug, Serialize)]
 pub struct CrossResult {
     /// The rewritten flight.
@@ -72,6 +72,13 @@ pub fn build_identity(
 /// flights already did.
 pub fn reuse_candidates(jobs: Flight, earlier: Flights) -> Result<ReusePlan, Infallible> {
     Ok(identity::reuse_candidates(&jobs, &earlier))
+}
+
+/// `reuse_apply(\%jobs, $plan)`: the flight with `$plan`'s reuse applied.
+pub fn reuse_apply(jobs: Flight, plan: ReusePlan) -> Result<CrossResult, FlightError> {
+    let mut jobs = jobs;
+    let changes = identity::apply_reuse(&mut jobs, &plan)?;
+    Ok(CrossResult { jobs, changes })
 }
 
 /// `flight_parse($text, $name)`: a `job runvar value` listing as a flight.
