@@ -154,17 +154,29 @@ fn earlier_passing_identical_build_is_reused() {
         .reason
         .starts_with("no earlier passing build with identity "));
 
-    // With the reference in place, the installer kernel comes from 180000.
+    // With the references in place, the installer kernel comes from 180000.
     let mut now = current.clone();
-    for who in &r.referrers {
-        let (job, runvar) = who.split_once(' ').unwrap();
-        now.jobs
-            .get_mut(job)
-            .unwrap()
-            .runvars
-            .insert(runvar.into(), r.reference.clone());
-    }
-    now.jobs.remove(&r.job);
+    let changes = apply_reuse(&mut now, &plan).unwrap();
+    assert_eq!(changes.len(), 4);
+    assert!(now.job("build-arm64-pvops").is_none());
+    assert_eq!(
+        now.jobs["test-arm64-arm64-xl"].get("kernbuildjob"),
+        Some("180000.build-arm64-pvops")
+    );
+    assert_eq!(now.jobs.len(), current.jobs.len() - 1);
+    // The cross rewrite keeps such references: nothing changes.
+    let mut again = now.clone();
+    assert!(cross_arm(&mut again, DEFAULT_BUILD_ARCH)
+        .unwrap()
+        .is_empty());
+    // A plan for another flight is refused, and changes nothing.
+    let mut other = crossed("x86-before.txt");
+    let before = other.clone();
+    assert_eq!(
+        apply_reuse(&mut other, &plan).unwrap_err().to_string(),
+        "reuse of build-arm64-pvops as 180000.build-arm64-pvops: flight being rewritten has no job build-arm64-pvops"
+    );
+    assert_eq!(other, before);
     let flights: Flights = [("180100".to_owned(), now), ("180000".to_owned(), earlier)].into();
     let o = dikernel_outputs(&flights, "180100", "test-arm64-arm64-xl").unwrap();
     assert_eq!(o.kerndist, "180000/build-arm64-pvops/build/kerndist.tar.gz");

@@ -253,7 +253,7 @@ pub fn apply_reuse(flight: &mut Flight, plan: &ReusePlan) -> Result<Vec<Change>,
         if flight.job(&r.job).is_none() {
             return Err(FlightError::NoSuchJob {
                 context,
-                flight: "given".to_owned(),
+                flight: "being rewritten".to_owned(),
                 job: r.job.clone(),
             });
         }
