@@ -177,6 +177,16 @@ fn earlier_passing_identical_build_is_reused() {
         "reuse of build-arm64-pvops as 180000.build-arm64-pvops: flight being rewritten has no job build-arm64-pvops"
     );
     assert_eq!(other, before);
+    let mut changed = current.clone();
+    let t = changed.jobs.get_mut("test-arm64-arm64-xl-credit2").unwrap();
+    t.runvars.remove("kernbuildjob");
+    let before = changed.clone();
+    assert_eq!(
+        apply_reuse(&mut changed, &plan).unwrap_err().to_string(),
+        "job test-arm64-arm64-xl-credit2: runvar kernbuildjob not set \
+         (reuse of build-arm64-pvops as 180000.build-arm64-pvops names it as a referrer)"
+    );
+    assert_eq!(changed, before);
     let flights: Flights = [("180100".to_owned(), now), ("180000".to_owned(), earlier)].into();
     let o = dikernel_outputs(&flights, "180100", "test-arm64-arm64-xl").unwrap();
     assert_eq!(o.kerndist, "180000/build-arm64-pvops/build/kerndist.tar.gz");
