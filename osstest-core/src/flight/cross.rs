@@ -19,8 +19,10 @@
 //! unchanged; and so does a flight already rewritten (the rewrite is
 //! idempotent). An installer-kernel reference already present is kept
 //! (it may name an earlier flight's build, see
-//! [`identity`](super::identity)) once checked. Everything is checked
-//! before anything is changed: on error the flight is as it was.
+//! [`identity`](super::identity)) once checked. A flight does not know its
+//! own number, so a `FLIGHT.JOB` reference is taken as another flight's
+//! and kept unchecked. Everything is checked before anything is changed: on
+//! error the flight is as it was.
 
 use std::collections::BTreeMap;
 
@@ -34,7 +36,8 @@ use crate::plan::{BuildPlan, BUILD_ARCH_RUNVAR};
 /// The build host architecture the rewrite moves ARM kernel builds to.
 pub const DEFAULT_BUILD_ARCH: &str = "amd64";
 
-/// One runvar the rewrite set.
+/// One runvar a rewrite set ([`cross_arm`], or
+/// [`apply_reuse`](super::identity::apply_reuse)).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Change {
     /// The job.

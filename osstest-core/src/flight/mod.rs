@@ -7,7 +7,7 @@
 //! - [`plain`]: the `job runvar value` lines osstest's runvar listings
 //!   print (`mg-show-flight-runvars`), read and written; [`Flight`] is also
 //!   `serde` (JSON) as a map of job name to job.
-//! - [`reference`]: job references (`build-armhf-pvops`,
+//! - [`reference`](mod@reference): job references (`build-armhf-pvops`,
 //!   `12345.build-armhf-pvops`) and the stash paths of a kernel build's
 //!   outputs that an installer-kernel reference leads to.
 //! - [`cross`]: the ARM cross rewrite: ARM kernel builds on x86 build hosts,

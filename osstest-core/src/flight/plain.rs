@@ -10,7 +10,7 @@
 //! build-armhf-pvops  host_hostflags  share-build-bookworm-armhf,arch-armhf,...
 //! ```
 //!
-//! That is what [`read`] takes and [`write`] prints, so `diff -b` of two
+//! That is what [`read`] takes and [`write`](fn@write) prints, so `diff -b` of two
 //! listings works as it does with osstest's own. Two things osstest keeps
 //! in its `jobs` table rather than as runvars travel in the same lines, as
 //! the pseudo-runvars `recipe` and `status` (no osstest runvar has either
