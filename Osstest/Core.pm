@@ -12,7 +12,19 @@ BEGIN {
     our ($VERSION, @ISA, @EXPORT, @EXPORT_OK, %EXPORT_TAGS);
     $VERSION     = '0.1.0';
     @ISA         = qw(Exporter);
-    @EXPORT      = qw(arch_info build_plan kernel_info kernel_unpick);
+    @EXPORT      = qw(
+        arch_info
+        build_plan
+        kernel_info
+        kernel_unpick
+        flight_cross_arm
+        dikernel_outputs
+        build_identity
+        reuse_candidates
+        reuse_apply
+        flight_parse
+        flight_format
+    );
     %EXPORT_TAGS = ();
     @EXPORT_OK   = qw();
 }
@@ -137,6 +149,117 @@ The facts about a Debian architecture, as a hashref:
 
 Dies naming the architecture if it is not one we know.
 
+=head2 Flights
+
+A flight is passed as a hashref of job name to job, each job a hashref
+
+    { recipe  => 'build-kern',     # where known
+      status  => 'pass',           # for a flight that has run, where known
+      runvars => { arch => 'arm64', ... } }
+
+The installer-kernel runvar is C<dikernelbuildjob>: a job reference
+(C<build-arm64-pvops>, or C<12345.build-arm64-pvops> for another
+flight's) to the kernel build whose kernel the Debian installer boots and
+whose modules go into its initrd. It is separate from C<kernbuildjob>, the
+dom0 kernel, so the two can come from different flights.
+
+A I<build job> has a recipe starting with C<build> (or, recipe unknown, a
+name starting with C<build->); a I<kernel build job> has recipe
+C<build-kern> (or, recipe unknown, is a build job with a C<kconfighow>
+runvar). Every other job is a test job.
+
+=head2 flight_cross_arm(\%jobs, \%opts)
+
+The ARM cross rewrite. For each job whose C<arch> is C<armhf> or
+C<arm64>: a kernel build job keeps C<arch> (the target) and moves to an
+x86 build host: it gets C<build_arch=amd64> (the build plan's explicit
+cross runvar, see C<build_plan> below), and in C<host_hostflags> (and
+C<hostflags>, C<all_hostflags>) C<arch-TARGET> becomes C<arch-amd64> and
+C<share-build-SUITE-TARGET> becomes C<share-build-SUITE-amd64>
+(C<arch-amd64> is added if it had no C<arch-*> flag). The result must be a
+cross build from amd64 by C<build_plan>'s rules. A test job gets
+C<dikernelbuildjob> naming the kernel build job of its arch (its
+C<kernbuildjob> if that is one, else the flight's only one); one it already
+has is checked and kept. Other jobs, and x86 flights, are left alone; a
+second run changes nothing. Returns
+
+    { jobs    => { ...the rewritten flight... },
+      changes => [ { job => ..., runvar => ..., old => ..., new => ... }, ... ] }
+
+C<%opts>: C<build_arch> (default C<amd64>; not an ARM arch). Dies naming
+the job and runvar if a test job has no (or more than one) kernel build job
+of its arch, a reference names a job that is not a kernel build of that
+arch, or a kernel build job's rewritten runvars do not make a build plan
+(the plan's message: no suite, two C<arch-*> flags, a sharing class of
+another arch, ...); nothing is changed then.
+
+=head2 dikernel_outputs($flight, $job, \%flights)
+
+Resolves the C<dikernelbuildjob> of test job C<$job> of flight C<$flight>.
+C<%flights> maps flight numbers to flights (as above), holding C<$flight>
+and any flight the reference names. Returns stash paths relative to
+osstest's stash root, as C<get_stashed> makes them:
+
+    { flight => '12345', job => 'build-arm64-pvops', arch => 'arm64',
+      kernel_ver   => '6.1.119+',
+      kerndist     => '12345/build-arm64-pvops/build/kerndist.tar.gz',
+      deb          => ... or undef,    # path_kerndeb
+      modules_cpio => ... or undef,    # path_kernmodscpio
+      outputs      => { kerndist => ..., ... } }   # every path_NAME
+
+Dies naming what is missing: the test job, its C<dikernelbuildjob>, the
+flight or job named, the build's C<path_kerndist> or C<kernel_ver>; or if
+the job named is not a kernel build of the test job's arch, or an output
+path could leave the job's stash.
+
+=head2 build_identity(\%r, $job)
+
+What a build job's output depends on, from its runvars:
+
+    { digest => 'SHA-256 hex', inputs => { name => value, ... } }
+
+Host flags, the host, C<path_*>, C<kernel_ver> and C<built_*> are left
+out; the build arch (C<build_arch>) and the suite (C<suite>) come from the
+job's build plan (as C<build_plan> makes it). A cross build and a native
+build of the same inputs are I<different> builds (different compilers).
+Dies, naming C<$job> and the runvar, if a C<tree_X> has no pinned
+C<revision_X> (a commit id, or C<built_revision_X>), the job uses another
+job's output (C<*buildjob>), C<arch> is not set, or the runvars do not make
+a build plan.
+
+=head2 reuse_candidates(\%jobs, \%earlier)
+
+Which ARM kernel build jobs of C<%jobs> an earlier flight already did:
+C<%earlier> maps flight numbers to flights with job statuses. A build is
+reused from the newest flight with a job of the same identity, status
+C<pass>, and C<path_kerndist> and C<kernel_ver> recorded. Returns
+
+    { reuse => [ { job => 'build-arm64-pvops',
+                   reference => '180000.build-arm64-pvops',
+                   flight => '180000', earlier_job => 'build-arm64-pvops',
+                   identity => '...',
+                   referrers => [ 'test-arm64-arm64-xl kernbuildjob', ... ] } ],
+      rebuild => [ { job => 'build-armhf-pvops', reason => '...' } ] }
+
+=head2 reuse_apply(\%jobs, $plan)
+
+Applies the C<reuse> half of a plan from C<reuse_candidates> to the flight
+it was made for: each referrer runvar is set to the earlier job's
+C<FLIGHT.JOB>, and the replaced job is removed. Returns
+C<{ jobs =E<gt> ..., changes =E<gt> [...] }> as C<flight_cross_arm> does.
+Dies, changing nothing, if the plan names a job or referrer runvar the
+flight does not have.
+
+=head2 flight_parse($text, $name)
+
+Parses a listing of C<job runvar value> lines, as C<mg-show-flight-runvars>
+prints them, with the pseudo-runvars C<recipe> and C<status> carrying the
+job's recipe and status. Dies naming C<$name> and the line at fault.
+
+=head2 flight_format(\%jobs)
+
+The flight as such a listing: sorted by runvar name then job, columns
+padded, so C<diff -b> of two listings reads as with osstest's own.
 =head2 build_plan(\%r)
 
 The build plan of a job, from its runvars: which architecture is built on

@@ -11,6 +11,7 @@
 //! One module per concept, data flowing one way:
 //!
 //! - [`arch`]: Debian architecture facts.
+//! - [`flight`]: job sets, the ARM cross rewrite, job references, build identity.
 //! - [`plan`]: a job's runvars in, a build plan (build and target arch, suite) out.
 //! - [`runes`]: the make and configure invocations of a plan, for Linux and Xen.
 //! - [`toolchain`]: Debian's cross compilers per suite, and their packages.
@@ -23,6 +24,7 @@
 #![deny(missing_docs)]
 
 pub mod arch;
+pub mod flight;
 pub mod compress;
 pub mod deb;
 pub mod kernel;
@@ -31,4 +33,3 @@ pub mod modules;
 pub mod plan;
 pub mod runes;
 pub mod toolchain;
-

@@ -56,6 +56,13 @@ macro_rules! perl_fn {
 /// them. Add a line here for each new function in [`crate::api`].
 pub static FUNCTIONS: &[Function] = &[
     perl_fn!(arch_info(debian_arch)),
+    perl_fn!(flight_cross_arm(jobs, opts)),
+    perl_fn!(dikernel_outputs(flight, job, flights)),
+    perl_fn!(build_identity(r, job)),
+    perl_fn!(reuse_candidates(jobs, earlier)),
+    perl_fn!(reuse_apply(jobs, plan)),
+    perl_fn!(flight_parse(text, name)),
+    perl_fn!(flight_format(jobs)),
     perl_fn!(build_plan(runvars)),
     perl_fn!(kernel_info(source)),
     perl_fn!(kernel_unpick(source, destdir, opts)),

@@ -14,6 +14,8 @@ use std::convert::Infallible;
 
 mod arch;
 pub use arch::*;
+mod flight;
+pub use flight::*;
 mod plan;
 pub use plan::*;
 mod kernel;
