@@ -11,6 +11,10 @@
 //! One module per concept, data flowing one way:
 //!
 //! - [`arch`]: Debian architecture facts.
+//! - [`cpio`]: newc cpio archives, streamed both ways.
+//! - [`initrd`]: initramfs images as concatenated segments: append, inspect, budget.
 #![deny(missing_docs)]
 
 pub mod arch;
+pub mod cpio;
+pub mod initrd;
