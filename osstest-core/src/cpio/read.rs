@@ -173,7 +173,9 @@ impl<R: BufRead> Reader<R> {
             header_offset: start,
             remaining: size,
             size,
-            checksum: crc.then_some((check, 0)),
+            // Only regular files' data is summed: GNU cpio writes 0 for
+            // symlinks in 070702 archives, and checks only files.
+            checksum: (crc && kind == Kind::File).then_some((check, 0)),
         });
         let mut link_target = None;
         if kind == Kind::Symlink {

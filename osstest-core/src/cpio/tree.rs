@@ -242,12 +242,14 @@ impl Tree {
                         .entry(target.as_str())
                         .or_insert_with(|| vec![target.as_str()])
                         .push(n),
-                    _ => return Err(self.unsupported(
-                        n,
-                        format!(
+                    _ => {
+                        return Err(self.unsupported(
+                            n,
+                            format!(
                             "hard link to {target:?}, which is not a regular file of this archive"
                         ),
-                    )),
+                        ))
+                    }
                 }
             }
         }
