@@ -111,7 +111,7 @@ pub fn append(
         pos: 0,
     };
     let mut f = File::open(base).map_err(io_err(base, "opening"))?;
-    io::copy(&mut f, &mut w).map_err(io_err(base, "copying"))?;
+    let base_len = io::copy(&mut f, &mut w).map_err(io_err(base, "copying"))?;
 
     for (i, seg) in segments.iter().enumerate() {
         let pad = (4 - w.pos % 4) % 4;
@@ -169,7 +169,13 @@ pub fn append(
         .map_err(io_err(&tmp_path, "syncing"))?;
 
     let found = inspect(&tmp_path)?;
-    let base_found = count_segments(base)?;
+    // The base's bytes are untouched and every appended segment starts
+    // after them.
+    let base_found = found
+        .segments
+        .iter()
+        .filter(|s| s.offset < base_len)
+        .count();
     if found.segments.len() != base_found + segments.len() {
         return Err(Error::Format {
             path: out.display().to_string(),
@@ -195,10 +201,6 @@ pub fn append(
         merged_data_size: found.merged_data_size,
         warnings: found.warnings,
     })
-}
-
-fn count_segments(path: &Path) -> Result<usize> {
-    Ok(super::walk(path, |_, _, _| Ok(()))?.len())
 }
 
 fn write_tree<W: Write>(
