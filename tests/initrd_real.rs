@@ -121,12 +121,9 @@ fn appends_segments_of_every_compression_and_reads_them_back() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("combined");
     let base_len = fs::metadata(&base).unwrap().len();
-    let seg = |c| {
-        let opts = AppendOptions {
-            compression: c,
-            ..AppendOptions::default()
-        };
-        opts
+    let seg = |c| AppendOptions {
+        compression: c,
+        ..AppendOptions::default()
     };
     // gzip, then an uncompressed one (needs 4-byte alignment), xz, zstd;
     // the later ones replace a name of the installer and of each other.

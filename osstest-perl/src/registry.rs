@@ -56,6 +56,8 @@ macro_rules! perl_fn {
 /// them. Add a line here for each new function in [`crate::api`].
 pub static FUNCTIONS: &[Function] = &[
     perl_fn!(arch_info(debian_arch)),
+    perl_fn!(initrd_append(initrd, segments, out, opts)),
+    perl_fn!(initrd_inspect(initrd)),
     perl_fn!(_functions()),
     perl_fn!(_test_panic(message)),
 ];
