@@ -388,9 +388,56 @@ fn bad_initrds_fail_naming_the_segment() {
         "{e}"
     );
     assert!(!dir.path().join("o").exists());
-    // A gzip segment whose stream ends in the middle of an archive.
+    // The base is never changed.
     let mut f = fs::File::open(&p).unwrap();
     let mut v = Vec::new();
     f.read_to_end(&mut v).unwrap();
     assert_eq!(v, gz);
+
+    // An xz archive with xz's default CRC64 check would stop the boot.
+    let plain = dir.path().join("plain.cpio");
+    fs::write(&plain, &cpio).unwrap();
+    sh(&format!("xz -k '{}'", plain.display()));
+    let xz = dir.path().join("plain.cpio.xz");
+    let e = initrd::append(
+        &p,
+        &[Segment::Archive(xz.clone())],
+        &dir.path().join("o"),
+        &AppendOptions::default(),
+    )
+    .unwrap_err()
+    .to_string();
+    assert_eq!(
+        e,
+        format!(
+            "{}: segment at offset 0: xz stream with check type 4; the kernel's decoder accepts only CRC32 or none (xz --check=crc32)",
+            xz.display()
+        )
+    );
+    assert!(!dir.path().join("o").exists());
+    fs::remove_file(&xz).unwrap();
+    sh(&format!("xz -k --check=crc32 '{}'", plain.display()));
+    let r = initrd::append(
+        &p,
+        &[Segment::Archive(xz)],
+        &dir.path().join("o"),
+        &AppendOptions::default(),
+    )
+    .unwrap();
+    assert_eq!(r.segments[1].compression, Compression::Xz);
+    assert_eq!(r.segments[1].entries, 1);
+    // inspect warns about such a stream found in an initrd.
+    let crc64 = dir.path().join("crc64");
+    sh(&format!(
+        "xz -c '{}' > '{}'",
+        plain.display(),
+        crc64.display()
+    ));
+    let found = initrd::inspect(&crc64).unwrap();
+    assert_eq!(found.warnings.len(), 1);
+    assert!(
+        found.warnings[0].contains("xz check type 4"),
+        "{:?}",
+        found.warnings
+    );
 }

@@ -188,6 +188,30 @@ pub fn append(
             ),
         });
     }
+    // The kernel's xz decoder knows only the CRC32 check (and none); an
+    // archive made with plain `xz` (CRC64) would stop the boot.
+    let file = File::open(&tmp_path).map_err(io_err(&tmp_path, "opening"))?;
+    for (seg, source) in found.segments[base_found..].iter().zip(segments) {
+        if seg.compression != Compression::Xz {
+            continue;
+        }
+        let mut head = [0u8; 8];
+        std::os::unix::fs::FileExt::read_exact_at(&file, &mut head, seg.offset)
+            .map_err(io_err(&tmp_path, "reading"))?;
+        if let Some(check) = compress::xz_check(&head).filter(|&c| c > 1) {
+            let what = match source {
+                Segment::Archive(p) => p.display().to_string(),
+                _ => format!("segment {}", seg.index),
+            };
+            return Err(Error::Format {
+                path: what,
+                offset: 0,
+                problem: format!(
+                    "xz stream with check type {check}; the kernel's decoder accepts only CRC32 or none (xz --check=crc32)"
+                ),
+            });
+        }
+    }
     check_budget(&found, out, base_found, &opts.budget)?;
     tmp.persist(out)
         .map_err(|e| e.error)
