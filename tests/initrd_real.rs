@@ -441,3 +441,66 @@ fn bad_initrds_fail_naming_the_segment() {
         found.warnings
     );
 }
+
+/// What the kernel accepts beyond one archive per segment: several
+/// archives in one compressed stream, GNU cpio's 512-byte block padding
+/// and zero padding between segments.
+#[test]
+fn several_archives_per_stream_and_padding() {
+    let dir = tempfile::tempdir().unwrap();
+    let archive = |name: &str, data: &[u8]| {
+        let mut w = Writer::new(Vec::new(), "x", 0);
+        w.file(name, 0o644, data.len() as u64, &mut &data[..])
+            .unwrap();
+        w.finish().unwrap()
+    };
+    let a = archive("a", b"first");
+    let b = archive("a", b"second!");
+    // One gzip stream: archive, zero padding, archive.
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(&a).unwrap();
+    gz.write_all(&[0u8; 12]).unwrap();
+    gz.write_all(&b).unwrap();
+    let gz = gz.finish().unwrap();
+    // GNU cpio's output, padded to 512 bytes.
+    let src = dir.path().join("src");
+    fs::create_dir(&src).unwrap();
+    fs::write(src.join("c"), "gnu").unwrap();
+    let gnu = sh(&format!(
+        "cd '{}' && echo c | cpio -o --quiet -H newc",
+        src.display()
+    ));
+    assert_eq!(gnu.len() % 512, 0);
+    let mut image = gz.clone();
+    image.extend_from_slice(&[0u8; 7]);
+    while image.len() % 4 != 0 {
+        image.push(0);
+    }
+    let gnu_at = image.len() as u64;
+    image.extend_from_slice(&gnu);
+    image.extend_from_slice(&gz);
+    let p = dir.path().join("image");
+    fs::write(&p, &image).unwrap();
+
+    let found = initrd::inspect(&p).unwrap();
+    let s = &found.segments;
+    assert_eq!(s.len(), 3);
+    assert_eq!(
+        (s[0].archives, s[0].entries, s[0].length),
+        (2, 2, gz.len() as u64)
+    );
+    assert_eq!(
+        (s[1].offset, s[1].compression, s[1].entries),
+        (gnu_at, Compression::None, 1)
+    );
+    assert_eq!(
+        s[2].offset,
+        gnu_at + gnu.len() as u64,
+        "GNU cpio's block padding skipped"
+    );
+    let a = found.files.iter().find(|f| f.name == "a").unwrap();
+    assert_eq!(
+        (a.segment, a.size, a.replaced.clone()),
+        (2, 7, vec![0, 0, 2])
+    );
+}
