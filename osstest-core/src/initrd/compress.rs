@@ -1,12 +1,18 @@
 //! Compression of segments: detection by magic, stream decoders and
 //! encoders.
 //!
-//! Note for the integrator: `detect` and `decoder` overlap with the
-//! stream decompression by magic planned for `crate::compress`; fold them
-//! in there when it lands. They are kept small and internal here. One
-//! difference matters: an initrd decoder must stop at the end of one
-//! stream (one gzip member, one xz stream, one zstd frame) and leave the
-//! input just after it, because the next segment follows.
+//! Note for the integrator: `crate::compress` (branch issue4) decompresses
+//! by magic too, but its `Decompressor` cannot serve initrd segments as it
+//! stands: it puts its own `BufReader` over the input (reading past the
+//! end of the stream), and reads every gzip member and zstd frame as one
+//! stream (`MultiGzDecoder`). The kernel treats each member / xz stream /
+//! frame as its own segment, and the next segment starts right after it,
+//! so [`decoder`] here takes the caller's [`BufRead`] and stops at the end
+//! of one stream, leaving the input there. Folding this in means giving
+//! `crate::compress` a single-stream constructor over a `BufRead`, and
+//! the recognised-but-unread kinds (bzip2, lzma, lzo, lz4) for messages.
+//! Encoders (deterministic gzip header; xz with CRC32 on the
+//! multithreaded encoder) have no counterpart there yet.
 
 use std::io::{self, BufRead, Read, Write};
 
