@@ -190,6 +190,12 @@ fn appends_segments_of_every_compression_and_reads_them_back() {
     let listed = tool_ok("sh", &["-c", "zstd -dc | cpio -t --quiet"], &bytes(4));
     assert_eq!(listed.lines().collect::<Vec<_>>(), ["etc", "etc/osstest"]);
     assert_eq!(segs[4].offset + segs[4].length, found.size);
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(
+        fs::metadata(&out).unwrap().permissions().mode() & 0o777,
+        0o644,
+        "readable by a TFTP daemon"
+    );
 
     // The merged view: later names replace earlier ones.
     let file = |n: &str| found.files.iter().find(|f| f.name == n).unwrap().clone();

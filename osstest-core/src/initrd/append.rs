@@ -89,7 +89,8 @@ pub struct AppendReport {
 /// each starting at a multiple of 4 bytes (zero padding, which the kernel
 /// skips; an uncompressed archive needs it). The result is read back and
 /// checked as [`inspect`] does, and against the budget, before it is
-/// renamed into place: a failure leaves `out` as it was.
+/// renamed into place: a failure leaves `out` as it was. The new file is
+/// mode 0644.
 pub fn append(
     base: &Path,
     segments: &[Segment],
@@ -106,6 +107,13 @@ pub fn append(
         .tempfile_in(dir)
         .map_err(io_err(dir, "creating a temporary file"))?;
     let tmp_path = tmp.path().to_owned();
+    // Temporary files are created 0600; an initrd is served by TFTP and
+    // HTTP daemons running as other users.
+    std::fs::set_permissions(
+        &tmp_path,
+        std::os::unix::fs::PermissionsExt::from_mode(0o644),
+    )
+    .map_err(io_err(&tmp_path, "setting permissions"))?;
     let mut w = Pos {
         inner: BufWriter::with_capacity(1 << 16, tmp.as_file()),
         pos: 0,
