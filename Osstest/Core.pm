@@ -24,6 +24,8 @@ BEGIN {
         reuse_apply
         flight_parse
         flight_format
+        initrd_append
+        initrd_inspect
     );
     %EXPORT_TAGS = ();
     @EXPORT_OK   = qw();
@@ -346,5 +348,84 @@ Names are normalised; C<..>, absolute names, links leaving C<$destdir>,
 device nodes and writing through symbolic links are refused, so nothing
 is written outside C<$destdir>. Each file appears complete (written to a
 temporary name, then renamed).
+=head2 initrd_append($initrd, \@segments, $out, \%opts)
+
+Writes C<$out>: the initrd C<$initrd>, byte for byte, followed by each
+segment, as the kernel unpacks concatenated cpio archives (a later name
+replaces an earlier one). This is how the installer's C<initrd.gz> gets a
+kernel's modules without being rebuilt.
+
+Each element of C<@segments> is one of
+
+    "/path/to/dir"                  a directory, packed with its contents at /
+    "/path/to/archive.cpio.gz"      a cpio archive (compressed or not),
+                                    appended as it is
+    { dir => $d, prefix => "lib/modules/$ver" }
+                                    a directory, packed under prefix
+    { archive => $file }            as a plain file path
+
+Packed directories become new newc archives: sorted names, parents before
+children, owner 0, every mtime C<$opts{mtime}>; symlinks stay symlinks and
+files with several names become hard links. Each segment starts at a
+multiple of 4 bytes (zero padding, which the kernel skips).
+
+
+    compression   gzip (default), xz (CRC32 check, as the kernel needs),
+                  zstd or none
+    level         compression level (default gzip 6, xz 6, zstd 19)
+    threads       xz worker threads (default 1; same bytes for any count)
+    mtime         mtime of new entries (default $ENV{SOURCE_DATE_EPOCH},
+                  else 0)
+    max_size      most bytes the output may have
+    max_unpacked  most bytes of file data the unpacked image may hold
+
+The result is read back and checked before it is renamed into place, so
+C<$out> is either the complete new initrd or untouched. Over a budget
+dies listing the largest contributors (segments for C<max_size>, files
+for C<max_unpacked>). Returns
+
+    {
+      path             => $out,
+      size             => bytes,
+      segments         => [ SEGMENT, ... ],   # every segment, base first
+      first_appended   => index in segments of the first new one,
+      merged_data_size => bytes of file data once unpacked,
+      warnings         => [ "...", ... ],
+    }
+
+where each SEGMENT is
+
+    { index => 0, offset => 0, length => 40147331, compression => 'gzip',
+      archives => 1, entries => 2625, uncompressed_size => bytes,
+      data_size => bytes }
+
+=head2 initrd_inspect($initrd)
+
+What is in an initrd, as C<lsinitramfs> would say: its segments (the
+SEGMENT hashes above) and the merged view, what the kernel leaves at each
+path after unpacking them all in order:
+
+    {
+      path => $initrd, size => bytes,
+      segments => [ SEGMENT, ... ],
+      files => [
+        { name => 'lib/modules/6.1.0-50-arm64/kernel/fs/ext4/ext4.ko',
+          segment => 1,          # where the final version comes from
+          kind => 'file',        # file directory symlink chardevice
+                                 # blockdevice fifo socket
+          mode => 0644, size => bytes,
+          link_target => undef,  # a symlink's target
+          hard_link_to => undef, # an earlier name of the same file
+          replaced => [0] },     # segments whose version it replaced
+        ...                      # sorted by name; no leading / or ./
+      ],
+      merged_data_size => bytes,
+      warnings => [ ... ],       # names with .. or absolute, xz checks the
+                                 # kernel rejects, files over directories
+    }
+
+Dies naming the file, segment and member if the kernel would not unpack
+it (junk between segments, a truncated stream or archive, a bad
+checksum).
 
 =cut

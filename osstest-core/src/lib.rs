@@ -11,22 +11,26 @@
 //! One module per concept, data flowing one way:
 //!
 //! - [`arch`]: Debian architecture facts.
-//! - [`flight`]: job sets, the ARM cross rewrite, job references, build identity.
 //! - [`plan`]: a job's runvars in, a build plan (build and target arch, suite) out.
 //! - [`runes`]: the make and configure invocations of a plan, for Linux and Xen.
 //! - [`toolchain`]: Debian's cross compilers per suite, and their packages.
+//! - [`flight`]: job sets, the ARM cross rewrite, job references, build identity.
 //! - [`compress`]: decompressing streams (none, gzip, xz on threads, zstd).
 //! - [`deb`]: reading Debian packages: ar members, control fields, the data tar.
 //! - [`kernel`]: a kernel from a .deb, a kerndist tarball or a tree: visit, check, unpick.
 //! - [`modinfo`]: kernel module metadata read from a module's ELF file.
 //! - [`modules`]: installer module selection, dependency closure and
 //!   depmod-identical index files.
+//! - [`cpio`]: newc cpio archives, streamed both ways.
+//! - [`initrd`]: initramfs images as concatenated segments: append, inspect, budget.
 #![deny(missing_docs)]
 
 pub mod arch;
-pub mod flight;
 pub mod compress;
+pub mod cpio;
 pub mod deb;
+pub mod flight;
+pub mod initrd;
 pub mod kernel;
 pub mod modinfo;
 pub mod modules;

@@ -20,6 +20,8 @@ mod plan;
 pub use plan::*;
 mod kernel;
 pub use kernel::*;
+mod initrd;
+pub use initrd::*;
 
 /// `_functions()`: the names of every registered function, for the tests
 /// that check `Osstest/Core.pm` exports and documents each one.

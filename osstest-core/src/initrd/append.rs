@@ -1,0 +1,340 @@
+//! Appending segments to an initrd, with a size budget.
+
+use std::fs::File;
+use std::io::{self, BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use super::compress::{self, Compression, Encoder};
+use super::inspect::{inspect, Inspection, SegmentInfo};
+use super::{io_err, Error, Result};
+use crate::cpio::Tree;
+
+/// A segment to append.
+#[derive(Debug, Clone)]
+pub enum Segment {
+    /// Everything under a directory, packed into a new archive named
+    /// `prefix/...` (relative names; an empty prefix puts the directory's
+    /// contents at `/`).
+    Directory {
+        /// The directory.
+        path: PathBuf,
+        /// Where its contents go in the image.
+        prefix: String,
+    },
+    /// Entries gathered by the caller, packed into a new archive.
+    Tree(Tree),
+    /// An existing cpio archive, compressed or not, appended byte for byte.
+    Archive(PathBuf),
+}
+
+/// Size limits for the result. Over a limit is an error that lists the
+/// largest contributors, and the output is not written.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Budget {
+    /// Most bytes the initrd file may have (what the boot loader loads).
+    pub max_size: Option<u64>,
+    /// Most bytes of file data the merged, unpacked image may hold (what
+    /// the installer's memory holds).
+    pub max_unpacked: Option<u64>,
+}
+
+/// How to append.
+#[derive(Debug, Clone)]
+pub struct AppendOptions {
+    /// Compression of the new archives (default gzip).
+    pub compression: Compression,
+    /// Its level (default [`Compression::default_level`]).
+    pub level: Option<u32>,
+    /// Worker threads for xz (default 1; the output is the same for any
+    /// count).
+    pub threads: u32,
+    /// The mtime of every new entry: the caller's `SOURCE_DATE_EPOCH`, or 0.
+    pub mtime: u32,
+    /// Size limits.
+    pub budget: Budget,
+}
+
+impl Default for AppendOptions {
+    fn default() -> Self {
+        AppendOptions {
+            compression: Compression::Gzip,
+            level: None,
+            threads: 1,
+            mtime: 0,
+            budget: Budget::default(),
+        }
+    }
+}
+
+/// What [`append`] wrote.
+#[derive(Debug, Clone, Serialize)]
+pub struct AppendReport {
+    /// The output file.
+    pub path: String,
+    /// Its size.
+    pub size: u64,
+    /// Every segment of the output (the base's first).
+    pub segments: Vec<SegmentInfo>,
+    /// Index in `segments` of the first appended segment.
+    pub first_appended: usize,
+    /// Data bytes of the merged, unpacked image.
+    pub merged_data_size: u64,
+    /// The inspection's warnings.
+    pub warnings: Vec<String>,
+}
+
+/// Writes `out`: the initrd `base`, unchanged, then each of `segments`,
+/// each starting at a multiple of 4 bytes (zero padding, which the kernel
+/// skips; an uncompressed archive needs it). The result is read back and
+/// checked as [`inspect`] does, and against the budget, before it is
+/// renamed into place: a failure leaves `out` as it was. The new file is
+/// mode 0644.
+pub fn append(
+    base: &Path,
+    segments: &[Segment],
+    out: &Path,
+    opts: &AppendOptions,
+) -> Result<AppendReport> {
+    let level = opts.level.unwrap_or(opts.compression.default_level());
+    let dir = match out.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let tmp = tempfile::Builder::new()
+        .prefix(".initrd-")
+        .tempfile_in(dir)
+        .map_err(io_err(dir, "creating a temporary file"))?;
+    let tmp_path = tmp.path().to_owned();
+    // Temporary files are created 0600; an initrd is served by TFTP and
+    // HTTP daemons running as other users.
+    std::fs::set_permissions(
+        &tmp_path,
+        std::os::unix::fs::PermissionsExt::from_mode(0o644),
+    )
+    .map_err(io_err(&tmp_path, "setting permissions"))?;
+    let mut w = Pos {
+        inner: BufWriter::with_capacity(1 << 16, tmp.as_file()),
+        pos: 0,
+    };
+    let mut f = File::open(base).map_err(io_err(base, "opening"))?;
+    let base_len = io::copy(&mut f, &mut w).map_err(io_err(base, "copying"))?;
+
+    for (i, seg) in segments.iter().enumerate() {
+        let pad = (4 - w.pos % 4) % 4;
+        w.write_all(&[0u8; 3][..pad as usize])
+            .map_err(io_err(&tmp_path, "writing"))?;
+        match seg {
+            Segment::Archive(p) => {
+                let mut a = File::open(p).map_err(io_err(p, "opening"))?;
+                let mut head = [0u8; 8];
+                let n = read_head(&mut a, &mut head).map_err(io_err(p, "reading"))?;
+                if compress::detect(&head[..n]).is_none() {
+                    return Err(Error::Format {
+                        path: p.display().to_string(),
+                        offset: 0,
+                        problem: format!(
+                            "not a cpio archive nor compressed one: starts {:02x?}",
+                            &head[..n]
+                        ),
+                    });
+                }
+                w.write_all(&head[..n])
+                    .map_err(io_err(&tmp_path, "writing"))?;
+                io::copy(&mut a, &mut w).map_err(io_err(p, "copying"))?;
+            }
+            Segment::Directory { path, prefix } => {
+                let mut tree = Tree::new(format!(
+                    "{} (segment {} from {})",
+                    out.display(),
+                    i,
+                    path.display()
+                ));
+                tree.add_dir_tree(path, prefix)?;
+                if tree.is_empty() {
+                    return Err(Error::Option(format!(
+                        "{}: directory is empty: nothing to append",
+                        path.display()
+                    )));
+                }
+                write_tree(&tree, &mut w, opts, level, &tmp_path)?;
+            }
+            Segment::Tree(tree) => {
+                if tree.is_empty() {
+                    return Err(Error::Option(format!(
+                        "segment {i}: no entries: nothing to append"
+                    )));
+                }
+                write_tree(tree, &mut w, opts, level, &tmp_path)?;
+            }
+        }
+    }
+    w.flush().map_err(io_err(&tmp_path, "writing"))?;
+    drop(w);
+    tmp.as_file()
+        .sync_all()
+        .map_err(io_err(&tmp_path, "syncing"))?;
+
+    let found = inspect(&tmp_path)?;
+    // The base's bytes are untouched and every appended segment starts
+    // after them.
+    let base_found = found
+        .segments
+        .iter()
+        .filter(|s| s.offset < base_len)
+        .count();
+    if found.segments.len() != base_found + segments.len() {
+        return Err(Error::Format {
+            path: out.display().to_string(),
+            offset: 0,
+            problem: format!(
+                "wrote {} segments onto {} in the base, but read back {}",
+                segments.len(),
+                base_found,
+                found.segments.len()
+            ),
+        });
+    }
+    // The kernel's xz decoder knows only the CRC32 check (and none); an
+    // archive made with plain `xz` (CRC64) would stop the boot.
+    let file = File::open(&tmp_path).map_err(io_err(&tmp_path, "opening"))?;
+    for (seg, source) in found.segments[base_found..].iter().zip(segments) {
+        if seg.compression != Compression::Xz {
+            continue;
+        }
+        let mut head = [0u8; 8];
+        std::os::unix::fs::FileExt::read_exact_at(&file, &mut head, seg.offset)
+            .map_err(io_err(&tmp_path, "reading"))?;
+        if let Some(check) = compress::xz_check(&head).filter(|&c| c > 1) {
+            let what = match source {
+                Segment::Archive(p) => p.display().to_string(),
+                _ => format!("segment {}", seg.index),
+            };
+            return Err(Error::Format {
+                path: what,
+                offset: 0,
+                problem: format!(
+                    "xz stream with check type {check}; the kernel's decoder accepts only CRC32 or none (xz --check=crc32)"
+                ),
+            });
+        }
+    }
+    check_budget(&found, out, base_found, &opts.budget)?;
+    tmp.persist(out)
+        .map_err(|e| e.error)
+        .map_err(io_err(out, "renaming the temporary file into place"))?;
+    let size = found.size;
+    Ok(AppendReport {
+        path: out.display().to_string(),
+        size,
+        segments: found.segments,
+        first_appended: base_found,
+        merged_data_size: found.merged_data_size,
+        warnings: found.warnings,
+    })
+}
+
+fn write_tree<W: Write>(
+    tree: &Tree,
+    w: &mut W,
+    opts: &AppendOptions,
+    level: u32,
+    tmp: &Path,
+) -> Result<()> {
+    let enc = Encoder::new(opts.compression, level, opts.threads, w)
+        .map_err(|e| Error::Option(e.to_string()))?;
+    let enc = tree.write(enc, opts.mtime)?;
+    enc.finish()
+        .map_err(io_err(tmp, "finishing the compressed stream"))?;
+    Ok(())
+}
+
+fn read_head(f: &mut File, head: &mut [u8]) -> io::Result<usize> {
+    let mut n = 0;
+    while n < head.len() {
+        match f.read(&mut head[n..])? {
+            0 => break,
+            k => n += k,
+        }
+    }
+    Ok(n)
+}
+
+/// Fails if `found` is over `budget`, listing the largest contributors.
+pub(crate) fn check_budget(
+    found: &Inspection,
+    out: &Path,
+    first_appended: usize,
+    budget: &Budget,
+) -> Result<()> {
+    if let Some(limit) = budget.max_size {
+        if found.size > limit {
+            let mut segs: Vec<_> = found.segments.iter().collect();
+            segs.sort_by(|a, b| b.length.cmp(&a.length).then(a.index.cmp(&b.index)));
+            let contributors = segs
+                .iter()
+                .map(|s| {
+                    format!(
+                        "segment {} ({}{}, {} entries) {} bytes",
+                        s.index,
+                        s.compression.name(),
+                        if s.index < first_appended {
+                            ", base"
+                        } else {
+                            ", appended"
+                        },
+                        s.entries,
+                        s.length
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("; ");
+            return Err(Error::OverBudget {
+                path: out.display().to_string(),
+                what: "the initrd".into(),
+                size: found.size,
+                limit,
+                contributors,
+            });
+        }
+    }
+    if let Some(limit) = budget.max_unpacked {
+        if found.merged_data_size > limit {
+            let mut files: Vec<_> = found.files.iter().collect();
+            files.sort_by(|a, b| b.size.cmp(&a.size).then(a.name.cmp(&b.name)));
+            let contributors = files
+                .iter()
+                .take(10)
+                .map(|f| format!("{} (segment {}) {} bytes", f.name, f.segment, f.size))
+                .collect::<Vec<_>>()
+                .join("; ");
+            return Err(Error::OverBudget {
+                path: out.display().to_string(),
+                what: "the unpacked image's file data".into(),
+                size: found.merged_data_size,
+                limit,
+                contributors,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Counts the bytes written through it.
+struct Pos<W> {
+    inner: W,
+    pos: u64,
+}
+
+impl<W: Write> Write for Pos<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.pos += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}

@@ -1,0 +1,284 @@
+//! Reading an initrd: its segments, their entries, the merged view.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Read};
+use std::os::unix::fs::FileExt;
+use std::path::Path;
+
+use serde::Serialize;
+
+use super::compress::{self, Compression};
+use super::{io_err, Error, Result};
+use crate::cpio::{self, name, Entry, Kind};
+
+/// One segment of an initrd.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SegmentInfo {
+    /// Its position among the segments, from 0.
+    pub index: usize,
+    /// Where it starts in the file.
+    pub offset: u64,
+    /// Its length in the file (compressed), without the zero padding
+    /// after it.
+    pub length: u64,
+    /// How it is compressed.
+    pub compression: Compression,
+    /// cpio archives in it (a compressed stream may hold several).
+    pub archives: u32,
+    /// Entries, not counting trailers.
+    pub entries: u64,
+    /// Bytes of cpio once decompressed.
+    pub uncompressed_size: u64,
+    /// Sum of its entries' data sizes.
+    pub data_size: u64,
+}
+
+/// One file of the merged view: what the kernel leaves at that path.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FileInfo {
+    /// The path, relative to `/` (see [`crate::cpio::name::normalize`]).
+    pub name: String,
+    /// The segment the final version comes from.
+    pub segment: usize,
+    /// What it is.
+    pub kind: Kind,
+    /// Permission bits.
+    pub mode: u32,
+    /// Data size (a symlink's target length).
+    pub size: u64,
+    /// A symlink's target.
+    pub link_target: Option<String>,
+    /// For a name that links to an earlier name of the same archive.
+    pub hard_link_to: Option<String>,
+    /// Segments whose version of this path it replaced, oldest first.
+    pub replaced: Vec<usize>,
+}
+
+/// What [`inspect`] finds in an initrd.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Inspection {
+    /// The file.
+    pub path: String,
+    /// Its size.
+    pub size: u64,
+    /// Its segments, in order.
+    pub segments: Vec<SegmentInfo>,
+    /// The merged view, sorted by name.
+    pub files: Vec<FileInfo>,
+    /// Sum of the merged view's data sizes: what the unpacked image holds.
+    pub merged_data_size: u64,
+    /// Things a maintainer should know: unsafe names, xz checks the kernel
+    /// rejects, a file replacing a directory.
+    pub warnings: Vec<String>,
+}
+
+/// Calls `visit` for every entry of every segment of the initrd at `path`,
+/// in order, with the entry's data readable (bounded to the entry);
+/// returns the segments. Fails naming the segment and member on anything
+/// the kernel would not unpack.
+pub fn walk(
+    path: &Path,
+    mut visit: impl FnMut(&SegmentInfo, &Entry, &mut dyn Read) -> Result<()>,
+) -> Result<Vec<SegmentInfo>> {
+    let file = File::open(path).map_err(io_err(path, "opening"))?;
+    let peek = file.try_clone().map_err(io_err(path, "opening"))?;
+    let mut top = Counting {
+        inner: BufReader::with_capacity(1 << 16, file),
+        pos: 0,
+    };
+    let mut segments = Vec::new();
+    loop {
+        // Zero bytes between segments are skipped, as the kernel does.
+        loop {
+            let buf = top.fill_buf().map_err(io_err(path, "reading"))?;
+            if buf.is_empty() {
+                return Ok(segments);
+            }
+            let zeros = buf.iter().take_while(|&&b| b == 0).count();
+            let all = zeros == buf.len();
+            top.consume(zeros);
+            if !all {
+                break;
+            }
+        }
+        let offset = top.pos;
+        let mut head = [0u8; 8];
+        let n = peek
+            .read_at(&mut head, offset)
+            .map_err(io_err(path, "reading"))?;
+        let head = &head[..n];
+        let fmt = |problem: String| Error::Format {
+            path: path.display().to_string(),
+            offset,
+            problem,
+        };
+        let Some(compression) = compress::detect(head) else {
+            return Err(fmt(format!(
+                "unrecognised data {head:02x?} (neither a cpio archive nor a compression the kernel knows)"
+            )));
+        };
+        let index = segments.len();
+        let label = format!(
+            "{} segment {index} ({} at offset {offset})",
+            path.display(),
+            compression.name()
+        );
+        let mut info = SegmentInfo {
+            index,
+            offset,
+            length: 0,
+            compression,
+            archives: 0,
+            entries: 0,
+            uncompressed_size: 0,
+            data_size: 0,
+        };
+        if compression == Compression::None {
+            if offset % 4 != 0 {
+                return Err(fmt(
+                    "uncompressed cpio archive at an offset that is not a multiple of 4: the kernel would reject it".into(),
+                ));
+            }
+            let mut reader = cpio::Reader::new(&mut top, label);
+            read_archive(&mut reader, &mut info, &mut visit)?;
+            info.uncompressed_size = reader.offset();
+        } else {
+            let decoder =
+                compress::decoder(compression, &mut top).map_err(|e| fmt(e.to_string()))?;
+            let mut reader = cpio::Reader::new(BufReader::with_capacity(1 << 16, decoder), label);
+            loop {
+                read_archive(&mut reader, &mut info, &mut visit)?;
+                if !reader.next_archive()? {
+                    break;
+                }
+            }
+            info.uncompressed_size = reader.offset();
+        }
+        info.length = top.pos - offset;
+        segments.push(info);
+    }
+}
+
+fn read_archive<R: BufRead>(
+    reader: &mut cpio::Reader<R>,
+    info: &mut SegmentInfo,
+    visit: &mut impl FnMut(&SegmentInfo, &Entry, &mut dyn Read) -> Result<()>,
+) -> Result<()> {
+    info.archives += 1;
+    while let Some(entry) = reader.next_entry()? {
+        info.entries += 1;
+        info.data_size += entry.size;
+        let mut data = reader.data();
+        visit(info, &entry, &mut data)?;
+    }
+    Ok(())
+}
+
+/// Lists the segments of the initrd at `path` and what the kernel would
+/// unpack from them.
+pub fn inspect(path: &Path) -> Result<Inspection> {
+    let size = std::fs::metadata(path)
+        .map_err(io_err(path, "reading"))?
+        .len();
+    let mut files: BTreeMap<String, FileInfo> = BTreeMap::new();
+    let mut warnings = Vec::new();
+    // Hard-link groups within the current archive: (segment, ino) -> name.
+    let mut inodes: HashMap<(usize, u32, (u32, u32)), String> = HashMap::new();
+    let peek = File::open(path).map_err(io_err(path, "opening"))?;
+    let segments = walk(path, |seg, entry, _data| {
+        if seg.entries == 1 && seg.compression == Compression::Xz {
+            let mut head = [0u8; 8];
+            if peek.read_at(&mut head, seg.offset).is_ok() {
+                if let Some(check) = compress::xz_check(&head) {
+                    if check > 1 {
+                        warnings.push(format!(
+                            "segment {} (offset {}): xz check type {check} (the kernel's decoder accepts only CRC32 or none; use xz --check=crc32)",
+                            seg.index, seg.offset
+                        ));
+                    }
+                }
+            }
+        }
+        if let Some(p) = entry.name_problem() {
+            warnings.push(format!(
+                "segment {} member {:?} at offset {}: {p}",
+                seg.index, entry.name, entry.offset
+            ));
+        }
+        let key = name::normalize(&entry.name);
+        if key.is_empty() {
+            return Ok(());
+        }
+        let mut hard_link_to = None;
+        if entry.is_hard_linked() {
+            let k = (seg.index, entry.ino, entry.dev);
+            match inodes.get(&k) {
+                Some(first) => hard_link_to = Some(first.clone()),
+                None => {
+                    inodes.insert(k, key.clone());
+                }
+            }
+        }
+        let mut replaced = Vec::new();
+        if let Some(old) = files.remove(&key) {
+            if old.kind == Kind::Directory && entry.kind != Kind::Directory {
+                warnings.push(format!(
+                    "segment {} replaces directory {key} (from segment {}) with a {:?}; the kernel cannot remove a directory that is not empty",
+                    seg.index, old.segment, entry.kind
+                ));
+            }
+            replaced = old.replaced;
+            replaced.push(old.segment);
+        }
+        files.insert(
+            key.clone(),
+            FileInfo {
+                name: key,
+                segment: seg.index,
+                kind: entry.kind,
+                mode: entry.mode & 0o7777,
+                size: entry.size,
+                link_target: entry.link_target.clone(),
+                hard_link_to,
+                replaced,
+            },
+        );
+        Ok(())
+    })?;
+    let files: Vec<FileInfo> = files.into_values().collect();
+    let merged_data_size = files.iter().map(|f| f.size).sum();
+    Ok(Inspection {
+        path: path.display().to_string(),
+        size,
+        segments,
+        files,
+        merged_data_size,
+        warnings,
+    })
+}
+
+/// A [`BufRead`] that counts what is consumed from it.
+struct Counting<R> {
+    inner: R,
+    pos: u64,
+}
+
+impl<R: BufRead> Read for Counting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.pos += n as u64;
+        Ok(n)
+    }
+}
+
+impl<R: BufRead> BufRead for Counting<R> {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        self.inner.fill_buf()
+    }
+
+    fn consume(&mut self, amt: usize) {
+        self.pos += amt as u64;
+        self.inner.consume(amt);
+    }
+}

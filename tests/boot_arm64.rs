@@ -1,0 +1,61 @@
+//! Boot checks of bookworm arm64: Debian's kernel, the installer's initrd
+//! and an appended modules segment, under QEMU.
+
+mod boot;
+
+use std::time::Duration;
+
+use osstest_core::initrd::Segment;
+
+use boot::Outcome;
+
+/// The negative check: the classic path-only subset leaves `dm_mod`
+/// without its dependencies (`dax` is outside it), so LVM is unusable in
+/// the installer, while ext4 loads.
+#[test]
+fn classic_path_subset_leaves_dm_mod_unloadable() {
+    let deb = boot::fetch(&["kernel", "bookworm", "arm64", "arm64"]);
+    let di = boot::fetch(&["di", "bookworm", "arm64"]);
+    let k = boot::unpack_kernel(&deb);
+    let tree = boot::classic_subset(&k.modules, &k.release);
+    assert!(
+        tree.len() > 500,
+        "the subset has {} modules and files",
+        tree.len()
+    );
+    assert!(tree
+        .names()
+        .iter()
+        .any(|n| n.ends_with("/drivers/md/dm-mod.ko")));
+    assert!(!tree
+        .names()
+        .iter()
+        .any(|n| n.ends_with("/drivers/dax/dax.ko")));
+
+    let result = boot::boot_check(
+        "arm64",
+        &k.image,
+        &di.join("initrd.gz"),
+        vec![Segment::Tree(tree)],
+        boot::INSTALLER_MODULES,
+        Duration::from_secs(900),
+    );
+    eprintln!("{:#?}", result.modules);
+    assert_eq!(
+        result.kernel_release, k.release,
+        "booted the kernel the modules are for"
+    );
+    assert_eq!(result.depmod, Outcome::Loaded);
+    assert_eq!(result.modules["ext4"], Outcome::Loaded);
+    // drivers/block is outside the classic list too.
+    match &result.modules["virtio_blk"] {
+        Outcome::Failed(msg) => assert!(msg.contains("not found"), "virtio_blk: {msg}"),
+        Outcome::Loaded => panic!("virtio_blk loaded, but drivers/block is not in the subset"),
+    }
+    match &result.modules["dm_mod"] {
+        Outcome::Failed(msg) => assert!(msg.contains("Unknown symbol"), "dm_mod: {msg}"),
+        Outcome::Loaded => {
+            panic!("dm_mod loaded from the path-only subset; the negative check no longer holds")
+        }
+    }
+}
