@@ -56,6 +56,7 @@ macro_rules! perl_fn {
 /// them. Add a line here for each new function in [`crate::api`].
 pub static FUNCTIONS: &[Function] = &[
     perl_fn!(arch_info(debian_arch)),
+    perl_fn!(module_closure(moddir, opts)),
     perl_fn!(_functions()),
     perl_fn!(_test_panic(message)),
 ];
