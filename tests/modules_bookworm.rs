@@ -233,3 +233,46 @@ fn modinfo_agrees_on_a_sample() {
         assert_eq!(m.info.name.as_deref(), Some(m.name.as_str()), "{}", m.path);
     }
 }
+
+#[test]
+fn truncated_and_corrupt_modules_are_errors_not_panics() {
+    use osstest_core::modinfo::{ModinfoError, ModuleInfo};
+    let f = fixture();
+    let m = f.kernel.get("dm_mod").unwrap();
+    let bytes = std::fs::read(f.unpacked.moddir.join(&m.path)).unwrap();
+    assert_eq!(ModuleInfo::parse(&bytes).unwrap(), m.info);
+    // A cut before the end of the section header table loses part of the
+    // module; after it only the appended signature goes.
+    let shoff = u64::from_le_bytes(bytes[0x28..0x30].try_into().unwrap()) as usize;
+    let shnum = u16::from_le_bytes(bytes[0x3c..0x3e].try_into().unwrap()) as usize;
+    let table_end = shoff + 64 * shnum;
+    assert!(bytes[table_end..].ends_with(b"~Module signature appended~\n"));
+    for cut in (0..bytes.len()).step_by(bytes.len() / 300) {
+        match ModuleInfo::parse(&bytes[..cut]) {
+            Err(ModinfoError::Truncated(..)) if cut < table_end => {}
+            Err(ModinfoError::NotElf(_)) if cut < 4 => {}
+            Ok(info) if cut >= table_end => assert_eq!(info, m.info),
+            other => panic!("cut at {cut} of {}: {:?}", bytes.len(), other.err()),
+        }
+    }
+    let e = ModuleInfo::parse(&bytes[..table_end - 1]).unwrap_err();
+    assert!(
+        e.to_string()
+            .starts_with("truncated ELF file: the section header table"),
+        "{e}"
+    );
+    // Damage every byte of the ELF header and section header table in turn,
+    // and a sample elsewhere: whatever comes out, nothing panics.
+    let positions = (0..64)
+        .chain(shoff..bytes.len())
+        .chain((64..shoff).step_by(997));
+    let mut errors = 0;
+    for pos in positions {
+        for value in [0x00, 0xff, bytes[pos] ^ 0x80] {
+            let mut damaged = bytes.clone();
+            damaged[pos] = value;
+            errors += usize::from(ModuleInfo::parse(&damaged).is_err());
+        }
+    }
+    assert!(errors > 100, "damage is noticed: {errors} errors");
+}
