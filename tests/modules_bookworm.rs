@@ -276,3 +276,69 @@ fn truncated_and_corrupt_modules_are_errors_not_panics() {
     }
     assert!(errors > 100, "damage is noticed: {errors} errors");
 }
+
+#[test]
+fn a_dependency_absent_from_the_kernel_is_reported() {
+    let f = fixture();
+    // The same kernel without dax.ko: dm_mod's dependency is missing.
+    let files: Vec<(String, &[u8])> = f
+        .unpacked
+        .files
+        .iter()
+        .filter(|(p, _)| !p.ends_with("/dax.ko"))
+        .map(|(p, m)| (p.clone(), &m[..]))
+        .collect();
+    let order = std::fs::read_to_string(f.unpacked.moddir.join("modules.order")).unwrap();
+    let kernel = KernelModules::parse(&files, Some(&order), None).unwrap();
+    let closure = kernel.close(&Selection::classic()).unwrap();
+    let dax: Vec<_> = closure.missing.iter().filter(|m| m.name == "dax").collect();
+    assert!(
+        !dax.is_empty(),
+        "dax reported missing: {:?}",
+        closure.missing
+    );
+    assert!(dax
+        .iter()
+        .any(|m| m.wanted_by == "dm_mod" && m.how == osstest_core::modules::Want::Depends));
+    assert!(!closure.contains("dax"));
+}
+
+/// Modules `modules.order` does not name come after those it names, in
+/// the order of depmod's module-name hash table; without the file, all
+/// are in that order.
+#[test]
+fn modules_order_partial_or_absent_matches_depmod() {
+    let f = fixture();
+    let closure = f.kernel.close(&Selection::classic()).unwrap();
+    let names = closure.names();
+    let full = std::fs::read_to_string(f.unpacked.moddir.join("modules.order")).unwrap();
+    let lines: Vec<&str> = full.lines().collect();
+    let half: String = lines[..lines.len() / 2]
+        .iter()
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let subset: Vec<(String, &[u8])> = f
+        .unpacked
+        .files
+        .iter()
+        .filter(|(p, _)| closure.included.iter().any(|m| &m.path == p))
+        .map(|(p, m)| (p.clone(), &m[..]))
+        .collect();
+    for order in [Some(half.as_str()), None] {
+        let kernel = KernelModules::parse(&subset, order, None).unwrap();
+        let ours = kernel.indexes(&names).unwrap();
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = f.unpacked.stage(tmp.path(), &f.kernel, &names);
+        match order {
+            Some(text) => std::fs::write(dir.join("modules.order"), text).unwrap(),
+            None => std::fs::remove_file(dir.join("modules.order")).unwrap(),
+        }
+        f.unpacked.depmod(tmp.path());
+        let diffs = compare_indexes(&ours, &dir);
+        assert!(
+            diffs.is_empty(),
+            "modules.order {}: indexes differ from depmod's: {diffs:#?}",
+            if order.is_some() { "halved" } else { "absent" }
+        );
+    }
+}
