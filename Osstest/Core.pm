@@ -145,8 +145,9 @@ C<softdep=pre:> modules. Options:
 A pattern with a C</> is a glob over the module's path with any
 compression suffix removed (C<kernel/drivers/net/ethernet/cadence/**>:
 C<*> stays within a directory, C<**> crosses them); any other is a glob
-over module names (C<macb>, C<virtio_*>; C<-> and C<_> alike). Unknown
-option names die. Returns a hashref:
+over module names (C<macb>, C<virtio_*>; C<-> and C<_> alike; a name
+pattern with a C<.> dies, suggesting C<**/file.ko>). Unknown option names
+die. Returns a hashref:
 
     modules   [ { name => 'dax', path => 'kernel/drivers/dax/dax.ko',
                   reason => 'dependency', of => 'dm_mod' },
