@@ -342,3 +342,48 @@ fn modules_order_partial_or_absent_matches_depmod() {
         );
     }
 }
+
+/// Kernels built without CONFIG_MODVERSIONS (osstest's own builds may be)
+/// have no `__crc_` symbols: exports come from `__ksymtab_strings`, which
+/// since Linux 5.4 also holds export namespaces. kmod lists those as
+/// symbols too; so do we, and the indexes stay depmod's.
+#[test]
+fn without_modversions_exports_are_read_as_depmod_reads_them() {
+    let f = fixture();
+    let mut selection = Selection::none();
+    selection
+        .include("usb-storage")
+        .include("uas")
+        .include("dm-mod");
+    let closure = f.kernel.close(&selection).unwrap();
+    let names = closure.names();
+    assert!(names.len() >= 5, "{names:?}");
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = f.unpacked.stage(tmp.path(), &f.kernel, &names);
+    let mut files = Vec::new();
+    for m in &closure.included {
+        let dest = dir.join(&m.path);
+        std::fs::remove_file(&dest).unwrap(); // a hard link to the fixture
+        let status = std::process::Command::new("aarch64-linux-gnu-objcopy")
+            .args(["--wildcard", "--strip-symbol=__crc_*"])
+            .arg(f.unpacked.moddir.join(&m.path))
+            .arg(&dest)
+            .status()
+            .expect("aarch64-linux-gnu-objcopy runs");
+        assert!(status.success());
+        files.push((m.path.clone(), std::fs::read(&dest).unwrap()));
+    }
+    let order = std::fs::read_to_string(dir.join("modules.order")).unwrap();
+    let kernel = KernelModules::parse(&files, Some(&order), None).unwrap();
+    let usb_storage = &kernel.get("usb_storage").unwrap().info;
+    assert!(usb_storage.exports.iter().all(|e| e.crc.is_none()));
+    assert!(usb_storage.exports.iter().any(|e| e.name == "USB_STORAGE"));
+    let ours = kernel.indexes(&names).unwrap();
+    assert!(ours
+        .symbols
+        .contains("alias symbol:USB_STORAGE usb_storage\n"));
+    let warnings = f.unpacked.depmod(tmp.path());
+    assert!(unknown_symbols(&warnings).is_empty(), "{warnings}");
+    let diffs = compare_indexes(&ours, &dir);
+    assert!(diffs.is_empty(), "indexes differ from depmod's: {diffs:#?}");
+}
