@@ -26,6 +26,7 @@ BEGIN {
         flight_format
         initrd_append
         initrd_inspect
+        module_closure
     );
     %EXPORT_TAGS = ();
     @EXPORT_OK   = qw();
@@ -427,5 +428,43 @@ path after unpacking them all in order:
 Dies naming the file, segment and member if the kernel would not unpack
 it (junk between segments, a truncated stream or archive, a bad
 checksum).
+=head2 module_closure($moddir, \%opts)
+
+The modules to put in the installer's initrd, from an unpacked kernel's
+module directory C<$moddir> (C<.../lib/modules/VERSION>, plain C<.ko>
+files: it dies naming the first compressed one). Starts from the modules
+that selection patterns match and adds, whatever their path, every
+module they need: C<depends=>, the owners of the symbols they use, and
+C<softdep=pre:> modules. Options:
+
+    classic   start from the classic disk / network / filesystem / LVM
+              paths (kernel/lib, kernel/crypto, fs/ext*, fs/jbd*,
+              drivers/{ata,md,mmc,net,scsi,usb/host,...}); default 1
+    include   [patterns] also select these
+    exclude   [patterns] do not select these (dependencies still come)
+    indexes   also return the depmod index files of the subset
+
+A pattern with a C</> is a glob over the module's path with any
+compression suffix removed (C<kernel/drivers/net/ethernet/cadence/**>:
+C<*> stays within a directory, C<**> crosses them); any other is a glob
+over module names (C<macb>, C<virtio_*>; C<-> and C<_> alike; a name
+pattern with a C<.> dies, suggesting C<**/file.ko>). Unknown option names
+die. Returns a hashref:
+
+    modules   [ { name => 'dax', path => 'kernel/drivers/dax/dax.ko',
+                  reason => 'dependency', of => 'dm_mod' },
+                { name => 'ext4', ..., reason => 'matched',
+                  pattern => 'kernel/fs/ext*/**' },
+                { ..., reason => 'softdep', of => 'crc_t10dif' }, ... ]
+    matched   how many the patterns selected
+    added     how many the closure added
+    missing   [ { name, wanted_by, how => 'depends' | 'softdep' } ]:
+              dependencies the kernel has neither as a module nor
+              built in
+    indexes   with the option: { dep, alias, softdep, symbols, devname },
+              the text of modules.dep and friends exactly as
+              C<depmod -b> writes them for the subset
+
+Dies naming the file at fault if a module cannot be read.
 
 =cut

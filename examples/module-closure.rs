@@ -1,82 +1,84 @@
 //! Prints the installer module subset of an unpacked kernel: every module
-//! of the classic selection's dependency closure with the reason it is in,
-//! then any missing dependency.
+//! of the selection's dependency closure with the reason it is in, then any
+//! missing dependency. Optionally writes the subset's depmod index files.
 //!
-//! Usage: `cargo run --release --example module-closure DIR [+PATTERN|-PATTERN...]`
-//! where DIR is `lib/modules/VERSION` holding plain `.ko` files (decompress
-//! `.ko.xz` first); `+PATTERN` adds a selection pattern, `-PATTERN` excludes.
+//! Usage: `cargo run --release --example module-closure DIR [OPTION...]`
+//! where DIR is `lib/modules/VERSION` holding plain `.ko` files, and
+//!
+//! - `+PATTERN` selects more, `-PATTERN` selects less (see
+//!   `osstest_core::modules::Selection`); the classic patterns come first;
+//! - `--none` starts from nothing instead of the classic patterns;
+//! - `--all` takes every module (no selection);
+//! - `--indexes OUTDIR` writes modules.dep and friends for the subset.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use osstest_core::modules::{KernelModules, Reason, Selection};
-
-fn walk(dir: &Path, rel: &str, out: &mut Vec<(String, Vec<u8>)>) -> std::io::Result<()> {
-    for entry in std::fs::read_dir(dir)? {
-        let entry = entry?;
-        let name = entry.file_name().to_string_lossy().into_owned();
-        let relpath = if rel.is_empty() {
-            name.clone()
-        } else {
-            format!("{rel}/{name}")
-        };
-        if entry.file_type()?.is_dir() {
-            walk(&entry.path(), &relpath, out)?;
-        } else if name.ends_with(".ko") {
-            out.push((relpath, std::fs::read(entry.path())?));
-        }
-    }
-    Ok(())
-}
+use osstest_core::modules::{KernelModules, ModulesError, Reason, Selection};
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let Some(dir) = args.first().filter(|a| !a.starts_with('-')) else {
-        eprintln!("usage: module-closure DIR [+PATTERN|-PATTERN...]");
+    let mut args = std::env::args().skip(1);
+    let Some(dir) = args.next().filter(|a| !a.starts_with('-')) else {
+        eprintln!(
+            "usage: module-closure DIR [--none|--all] [--indexes OUTDIR] [+PATTERN|-PATTERN...]"
+        );
         std::process::exit(2);
     };
-    let dir = Path::new(dir);
     let mut selection = Selection::classic();
-    for a in &args[1..] {
-        match (a.strip_prefix('+'), a.strip_prefix('-')) {
-            (Some(p), _) => selection.include(p),
-            (_, Some(p)) => selection.exclude(p),
-            _ => {
-                eprintln!("module-closure: {a}: start patterns with + or -");
-                std::process::exit(2);
-            }
-        };
+    let (mut all, mut indexes) = (false, None::<PathBuf>);
+    while let Some(a) = args.next() {
+        match a.as_str() {
+            "--none" => selection = Selection::none(),
+            "--all" => all = true,
+            "--indexes" => indexes = args.next().map(PathBuf::from),
+            _ => match (a.strip_prefix('+'), a.strip_prefix('-')) {
+                (Some(p), _) => {
+                    selection.include(p);
+                }
+                (_, Some(p)) => {
+                    selection.exclude(p);
+                }
+                _ => {
+                    eprintln!("module-closure: {a}: start patterns with + or -");
+                    std::process::exit(2);
+                }
+            },
+        }
     }
-    let mut files = Vec::new();
-    if let Err(e) = walk(dir, "", &mut files) {
-        eprintln!("module-closure: {}: {e}", dir.display());
+    if let Err(e) = run(Path::new(&dir), &selection, all, indexes.as_deref()) {
+        eprintln!("module-closure: {e}");
         std::process::exit(1);
     }
-    let read = |name: &str| std::fs::read_to_string(dir.join(name)).ok();
-    let result = KernelModules::parse(
-        &files,
-        read("modules.order").as_deref(),
-        read("modules.builtin").as_deref(),
-    )
-    .and_then(|kernel| kernel.close(&selection));
-    let closure = match result {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("module-closure: {}: {e}", dir.display());
-            std::process::exit(1);
+}
+
+fn run(
+    dir: &Path,
+    selection: &Selection,
+    all: bool,
+    out: Option<&Path>,
+) -> Result<(), ModulesError> {
+    let kernel = KernelModules::read_dir(dir)?;
+    let names: Vec<String> = if all {
+        kernel.modules().iter().map(|m| m.name.clone()).collect()
+    } else {
+        let closure = kernel.close(selection)?;
+        for m in &closure.included {
+            let why = match &m.reason {
+                Reason::Matched { pattern } => format!("matched {pattern}"),
+                Reason::Dependency { of } => format!("dependency of {of}"),
+                Reason::Softdep { of } => format!("softdep of {of}"),
+            };
+            println!("{}\t{}\t{why}", m.name, m.path);
         }
+        for m in &closure.missing {
+            println!(
+                "MISSING\t{}\twanted by {} ({:?})",
+                m.name, m.wanted_by, m.how
+            );
+        }
+        closure.names().into_iter().map(str::to_owned).collect()
     };
-    for m in &closure.included {
-        let why = match &m.reason {
-            Reason::Matched { pattern } => format!("matched {pattern}"),
-            Reason::Dependency { of } => format!("dependency of {of}"),
-            Reason::Softdep { of } => format!("softdep of {of}"),
-        };
-        println!("{}\t{}\t{why}", m.name, m.path);
+    if let Some(out) = out {
+        kernel.indexes(&names)?.write_to(out)?;
     }
-    for m in &closure.missing {
-        println!(
-            "MISSING\t{}\twanted by {} ({:?})",
-            m.name, m.wanted_by, m.how
-        );
-    }
+    Ok(())
 }

@@ -233,3 +233,157 @@ fn modinfo_agrees_on_a_sample() {
         assert_eq!(m.info.name.as_deref(), Some(m.name.as_str()), "{}", m.path);
     }
 }
+
+#[test]
+fn truncated_and_corrupt_modules_are_errors_not_panics() {
+    use osstest_core::modinfo::{ModinfoError, ModuleInfo};
+    let f = fixture();
+    let m = f.kernel.get("dm_mod").unwrap();
+    let bytes = std::fs::read(f.unpacked.moddir.join(&m.path)).unwrap();
+    assert_eq!(ModuleInfo::parse(&bytes).unwrap(), m.info);
+    // A cut before the end of the section header table loses part of the
+    // module; after it only the appended signature goes.
+    let shoff = u64::from_le_bytes(bytes[0x28..0x30].try_into().unwrap()) as usize;
+    let shnum = u16::from_le_bytes(bytes[0x3c..0x3e].try_into().unwrap()) as usize;
+    let table_end = shoff + 64 * shnum;
+    assert!(bytes[table_end..].ends_with(b"~Module signature appended~\n"));
+    for cut in (0..bytes.len()).step_by(bytes.len() / 300) {
+        match ModuleInfo::parse(&bytes[..cut]) {
+            Err(ModinfoError::Truncated(..)) if cut < table_end => {}
+            Err(ModinfoError::NotElf(_)) if cut < 4 => {}
+            Ok(info) if cut >= table_end => assert_eq!(info, m.info),
+            other => panic!("cut at {cut} of {}: {:?}", bytes.len(), other.err()),
+        }
+    }
+    let e = ModuleInfo::parse(&bytes[..table_end - 1]).unwrap_err();
+    assert!(
+        e.to_string()
+            .starts_with("truncated ELF file: the section header table"),
+        "{e}"
+    );
+    // Damage every byte of the ELF header and section header table in turn,
+    // and a sample elsewhere: whatever comes out, nothing panics.
+    let positions = (0..64)
+        .chain(shoff..bytes.len())
+        .chain((64..shoff).step_by(997));
+    let mut errors = 0;
+    for pos in positions {
+        for value in [0x00, 0xff, bytes[pos] ^ 0x80] {
+            let mut damaged = bytes.clone();
+            damaged[pos] = value;
+            errors += usize::from(ModuleInfo::parse(&damaged).is_err());
+        }
+    }
+    assert!(errors > 100, "damage is noticed: {errors} errors");
+}
+
+#[test]
+fn a_dependency_absent_from_the_kernel_is_reported() {
+    let f = fixture();
+    // The same kernel without dax.ko: dm_mod's dependency is missing.
+    let files: Vec<(String, &[u8])> = f
+        .unpacked
+        .files
+        .iter()
+        .filter(|(p, _)| !p.ends_with("/dax.ko"))
+        .map(|(p, m)| (p.clone(), &m[..]))
+        .collect();
+    let order = std::fs::read_to_string(f.unpacked.moddir.join("modules.order")).unwrap();
+    let kernel = KernelModules::parse(&files, Some(&order), None).unwrap();
+    let closure = kernel.close(&Selection::classic()).unwrap();
+    let dax: Vec<_> = closure.missing.iter().filter(|m| m.name == "dax").collect();
+    assert!(
+        !dax.is_empty(),
+        "dax reported missing: {:?}",
+        closure.missing
+    );
+    assert!(dax
+        .iter()
+        .any(|m| m.wanted_by == "dm_mod" && m.how == osstest_core::modules::Want::Depends));
+    assert!(!closure.contains("dax"));
+}
+
+/// Modules `modules.order` does not name come after those it names, in
+/// the order of depmod's module-name hash table; without the file, all
+/// are in that order.
+#[test]
+fn modules_order_partial_or_absent_matches_depmod() {
+    let f = fixture();
+    let closure = f.kernel.close(&Selection::classic()).unwrap();
+    let names = closure.names();
+    let full = std::fs::read_to_string(f.unpacked.moddir.join("modules.order")).unwrap();
+    let lines: Vec<&str> = full.lines().collect();
+    let half: String = lines[..lines.len() / 2]
+        .iter()
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let subset: Vec<(String, &[u8])> = f
+        .unpacked
+        .files
+        .iter()
+        .filter(|(p, _)| closure.included.iter().any(|m| &m.path == p))
+        .map(|(p, m)| (p.clone(), &m[..]))
+        .collect();
+    for order in [Some(half.as_str()), None] {
+        let kernel = KernelModules::parse(&subset, order, None).unwrap();
+        let ours = kernel.indexes(&names).unwrap();
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = f.unpacked.stage(tmp.path(), &f.kernel, &names);
+        match order {
+            Some(text) => std::fs::write(dir.join("modules.order"), text).unwrap(),
+            None => std::fs::remove_file(dir.join("modules.order")).unwrap(),
+        }
+        f.unpacked.depmod(tmp.path());
+        let diffs = compare_indexes(&ours, &dir);
+        assert!(
+            diffs.is_empty(),
+            "modules.order {}: indexes differ from depmod's: {diffs:#?}",
+            if order.is_some() { "halved" } else { "absent" }
+        );
+    }
+}
+
+/// Kernels built without CONFIG_MODVERSIONS (osstest's own builds may be)
+/// have no `__crc_` symbols: exports come from `__ksymtab_strings`, which
+/// since Linux 5.4 also holds export namespaces. kmod lists those as
+/// symbols too; so do we, and the indexes stay depmod's.
+#[test]
+fn without_modversions_exports_are_read_as_depmod_reads_them() {
+    let f = fixture();
+    let mut selection = Selection::none();
+    selection
+        .include("usb-storage")
+        .include("uas")
+        .include("dm-mod");
+    let closure = f.kernel.close(&selection).unwrap();
+    let names = closure.names();
+    assert!(names.len() >= 5, "{names:?}");
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = f.unpacked.stage(tmp.path(), &f.kernel, &names);
+    let mut files = Vec::new();
+    for m in &closure.included {
+        let dest = dir.join(&m.path);
+        std::fs::remove_file(&dest).unwrap(); // a hard link to the fixture
+        let status = std::process::Command::new("aarch64-linux-gnu-objcopy")
+            .args(["--wildcard", "--strip-symbol=__crc_*"])
+            .arg(f.unpacked.moddir.join(&m.path))
+            .arg(&dest)
+            .status()
+            .expect("aarch64-linux-gnu-objcopy runs");
+        assert!(status.success());
+        files.push((m.path.clone(), std::fs::read(&dest).unwrap()));
+    }
+    let order = std::fs::read_to_string(dir.join("modules.order")).unwrap();
+    let kernel = KernelModules::parse(&files, Some(&order), None).unwrap();
+    let usb_storage = &kernel.get("usb_storage").unwrap().info;
+    assert!(usb_storage.exports.iter().all(|e| e.crc.is_none()));
+    assert!(usb_storage.exports.iter().any(|e| e.name == "USB_STORAGE"));
+    let ours = kernel.indexes(&names).unwrap();
+    assert!(ours
+        .symbols
+        .contains("alias symbol:USB_STORAGE usb_storage\n"));
+    let warnings = f.unpacked.depmod(tmp.path());
+    assert!(unknown_symbols(&warnings).is_empty(), "{warnings}");
+    let diffs = compare_indexes(&ours, &dir);
+    assert!(diffs.is_empty(), "indexes differ from depmod's: {diffs:#?}");
+}

@@ -115,6 +115,11 @@ pub struct ModuleInfo {
     /// Byte order.
     pub endian: Endian,
     /// The symbols this module exports, in the order `depmod` reads them.
+    ///
+    /// Without `CONFIG_MODVERSIONS` they come from `__ksymtab_strings`,
+    /// which since Linux 5.4 also holds the export namespaces
+    /// (`USB_STORAGE`); kmod lists those as symbols too, and so do we, so
+    /// that `modules.symbols` is the same.
     pub exports: Vec<ExportedSymbol>,
     /// The symbols this module needs, in the order `depmod` reads them.
     pub undefined: Vec<UndefinedSymbol>,

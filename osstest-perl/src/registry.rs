@@ -68,6 +68,7 @@ pub static FUNCTIONS: &[Function] = &[
     perl_fn!(kernel_unpick(source, destdir, opts)),
     perl_fn!(initrd_append(initrd, segments, out, opts)),
     perl_fn!(initrd_inspect(initrd)),
+    perl_fn!(module_closure(moddir, opts)),
     perl_fn!(_functions()),
     perl_fn!(_test_panic(message)),
 ];

@@ -163,7 +163,11 @@ impl Unpacked {
             fs::create_dir_all(dest.parent().unwrap()).unwrap();
             fs::hard_link(self.moddir.join(&m.path), &dest).unwrap();
         }
-        for extra in ["modules.order", "modules.builtin"] {
+        for extra in [
+            "modules.order",
+            "modules.builtin",
+            "modules.builtin.modinfo",
+        ] {
             if self.moddir.join(extra).exists() {
                 fs::copy(self.moddir.join(extra), dir.join(extra)).unwrap();
             }

@@ -152,6 +152,10 @@ impl KernelModules {
         }
 
         let mut missing = Vec::new();
+        // Soft dependencies repeat (crc32c...): look each name up once, and
+        // normalise the kernel's aliases only if some lookup needs them.
+        let mut memo: HashMap<String, Option<Vec<usize>>> = HashMap::new();
+        let mut aliases: Option<Vec<(usize, String)>> = None;
         while let Some(i) = queue.pop_front() {
             let m = &modules[i];
             let mut wants: Vec<(usize, Reason)> = Vec::new();
@@ -176,7 +180,10 @@ impl KernelModules {
                 }
             }
             for soft in &m.info.softdep_pre {
-                let found = self.lookup(soft);
+                let found = memo
+                    .entry(soft.clone())
+                    .or_insert_with(|| self.lookup(soft, &mut aliases))
+                    .clone();
                 if found.is_none() {
                     missing.push(Missing {
                         name: soft.clone(),
@@ -212,23 +219,26 @@ impl KernelModules {
 
     /// What `modprobe NAME` would load, as module indexes: `Some(empty)`
     /// when the kernel has it built in, `None` when nothing provides it.
-    fn lookup(&self, name: &str) -> Option<Vec<usize>> {
+    fn lookup(&self, name: &str, aliases: &mut Option<Vec<(usize, String)>>) -> Option<Vec<usize>> {
         if let Some(i) = self.index_of(name) {
             return Some(vec![i]);
         }
         if self.is_builtin(name) {
             return Some(Vec::new());
         }
+        let aliases = aliases.get_or_insert_with(|| {
+            let modules = self.modules().iter().enumerate();
+            modules
+                .flat_map(|(i, m)| m.info.aliases.iter().map(move |a| (i, normalize_alias(a))))
+                .collect()
+        });
         let wanted = normalize_alias(name);
-        let mut found = Vec::new();
-        for (i, m) in self.modules().iter().enumerate() {
-            for alias in &m.info.aliases {
-                if alias_matches(&normalize_alias(alias), &wanted) {
-                    found.push(i);
-                    break;
-                }
-            }
-        }
+        let mut found: Vec<usize> = aliases
+            .iter()
+            .filter(|(_, alias)| alias_matches(alias, &wanted))
+            .map(|&(i, _)| i)
+            .collect();
+        found.dedup();
         (!found.is_empty()).then_some(found)
     }
 }

@@ -230,10 +230,11 @@ fn topological_rank(
         }
     }
     if sorted < n {
-        let names: Vec<&str> = (0..n)
+        let mut names: Vec<&str> = (0..n)
             .filter(|&i| users[i] > 0)
             .map(|i| mods[i].name.as_str())
             .collect();
+        names.sort_unstable();
         return Err(ModulesError::Cycle(names.join(", ")));
     }
     Ok(rank)
@@ -288,6 +289,75 @@ fn devname_line(m: &Module) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::arch::Endian;
+    use crate::modinfo::{ExportedSymbol, ModuleInfo, UndefinedSymbol};
+
+    /// A module exporting `exports` and needing `needs`.
+    fn module(path: &str, exports: &[&str], needs: &[&str]) -> Module {
+        Module {
+            path: path.to_owned(),
+            name: super::super::module_name_from_path(path),
+            info: ModuleInfo {
+                name: None,
+                depends: Vec::new(),
+                vermagic: None,
+                softdeps: Vec::new(),
+                softdep_pre: Vec::new(),
+                softdep_post: Vec::new(),
+                aliases: Vec::new(),
+                firmware: Vec::new(),
+                fields: Vec::new(),
+                machine: 183,
+                bits: 64,
+                endian: Endian::Little,
+                exports: exports
+                    .iter()
+                    .map(|n| ExportedSymbol {
+                        name: n.to_string(),
+                        crc: None,
+                    })
+                    .collect(),
+                undefined: needs
+                    .iter()
+                    .map(|n| UndefinedSymbol {
+                        name: n.to_string(),
+                        weak: false,
+                        crc: None,
+                    })
+                    .collect(),
+            },
+        }
+    }
+
+    #[test]
+    fn order_keys_drop_the_compression_suffix() {
+        assert_eq!(
+            order_key(&module("kernel/fs/ext4/ext4.ko.xz", &[], &[])),
+            "kernel/fs/ext4/ext4.ko"
+        );
+        assert_eq!(
+            order_key(&module("kernel/a-b.ko.zst", &[], &[])),
+            "kernel/a-b.ko"
+        );
+        assert_eq!(order_key(&module("x.ko", &[], &[])), "x.ko");
+    }
+
+    #[test]
+    fn dependencies_in_topological_order_and_cycles_refused() {
+        let a = module("kernel/a.ko.xz", &[], &["b1", "c1"]);
+        let b = module("kernel/b.ko", &["b1"], &["c1"]);
+        let c = module("kernel/c.ko", &["c1"], &[]);
+        let order = "kernel/a.ko\nkernel/b.ko\nkernel/c.ko\n";
+        let idx = Indexes::compute(&[&c, &b, &a], Some(order)).unwrap();
+        assert_eq!(
+            idx.dep,
+            "kernel/a.ko.xz: kernel/b.ko kernel/c.ko\nkernel/b.ko: kernel/c.ko\nkernel/c.ko:\n"
+        );
+        let x = module("kernel/x.ko", &["x1"], &["y1"]);
+        let y = module("kernel/y.ko", &["y1"], &["x1"]);
+        let e = Indexes::compute(&[&x, &y, &c], None).unwrap_err();
+        assert_eq!(e.to_string(), "modules in a dependency cycle: x, y");
+    }
 
     #[test]
     fn scanf_major_minor() {

@@ -35,6 +35,7 @@ mod closure;
 mod depmod;
 mod kmod_hash;
 mod select;
+mod tree;
 
 pub use closure::{Closure, Included, Missing, Reason, Want};
 pub use depmod::Indexes;
@@ -81,6 +82,17 @@ pub enum ModulesError {
     /// Modules depend on each other in a loop; `depmod` refuses these too.
     #[error("modules in a dependency cycle: {0}")]
     Cycle(String),
+    /// A file or directory of an unpacked kernel could not be read.
+    #[error("{path}: {source}")]
+    Read {
+        /// The file or directory.
+        path: String,
+        /// The error.
+        source: std::io::Error,
+    },
+    /// A compressed module was found where plain ones are read.
+    #[error("{0}: compressed module; modules are read from a directory only when plain (.ko): decompress them first")]
+    Compressed(String),
     /// An index file could not be written.
     #[error("{path}: {source}")]
     Write {
@@ -170,6 +182,14 @@ impl KernelModules {
                 })
             })
             .collect::<Result<Vec<_>, ModulesError>>()?;
+        Self::from_modules(modules, order, builtin)
+    }
+
+    fn from_modules(
+        modules: Vec<Module>,
+        order: Option<&str>,
+        builtin: Option<&str>,
+    ) -> Result<KernelModules, ModulesError> {
         let mut by_name = HashMap::with_capacity(modules.len());
         for (i, m) in modules.iter().enumerate() {
             if let Some(prev) = by_name.insert(m.name.clone(), i) {
@@ -219,15 +239,19 @@ impl KernelModules {
     }
 
     /// The index files `depmod` would write for a directory holding just
-    /// the named modules (and this kernel's `modules.order`).
+    /// the named modules (and this kernel's `modules.order`). A name given
+    /// twice counts once.
     pub fn indexes<S: AsRef<str>>(&self, names: &[S]) -> Result<Indexes, ModulesError> {
-        let subset = names
-            .iter()
-            .map(|n| {
-                self.get(n.as_ref())
-                    .ok_or_else(|| ModulesError::UnknownModule(n.as_ref().to_owned()))
-            })
-            .collect::<Result<Vec<_>, _>>()?;
+        let mut seen = vec![false; self.modules.len()];
+        let mut subset = Vec::with_capacity(names.len());
+        for name in names {
+            let i = self
+                .index_of(name.as_ref())
+                .ok_or_else(|| ModulesError::UnknownModule(name.as_ref().to_owned()))?;
+            if !std::mem::replace(&mut seen[i], true) {
+                subset.push(&self.modules[i]);
+            }
+        }
         Indexes::compute(&subset, self.order())
     }
 }

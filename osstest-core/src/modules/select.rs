@@ -9,7 +9,8 @@
 //!   not cross a `/`; `**` does: `kernel/drivers/md/**` is everything under
 //!   `drivers/md`, at any depth;
 //! - any other pattern is matched against the module's name, with `-` read
-//!   as `_` on both sides (`dm_mod`, `macb`, `virtio_*`).
+//!   as `_` on both sides (`dm_mod`, `macb`, `virtio_*`). Names have no
+//!   `.`, so such a pattern (`dm-mod.ko`) is refused with a hint.
 //!
 //! A module is selected when an included pattern matches it and no
 //! excluded one does. Exclusion only narrows what patterns select: the
@@ -115,6 +116,11 @@ impl Patterns {
                 return Err(bad("empty pattern".into()));
             }
             let is_path = pattern.contains('/');
+            if !is_path && pattern.contains('.') {
+                return Err(bad(format!(
+                    "module names have no '.': for a file say **/{pattern}, for a module its name"
+                )));
+            }
             let text = if is_path {
                 pattern.clone()
             } else {

@@ -22,6 +22,8 @@ mod kernel;
 pub use kernel::*;
 mod initrd;
 pub use initrd::*;
+mod modules;
+pub use modules::*;
 
 /// `_functions()`: the names of every registered function, for the tests
 /// that check `Osstest/Core.pm` exports and documents each one.

@@ -1,0 +1,133 @@
+//! Reading a kernel's modules from an unpacked `lib/modules/VERSION`.
+//!
+//! The directory is walked as `depmod` walks it: every regular file with a
+//! module suffix, at any depth, except under entries named `build` or
+//! `source` (Debian's links to the kernel headers); symbolic links are not
+//! followed. Each module is read, parsed and dropped on a worker thread,
+//! so the whole set is never in memory at once.
+
+use std::fs;
+use std::path::Path;
+
+use rayon::prelude::*;
+
+use super::{module_name_from_path, KernelModules, Module, ModulesError, MODULE_SUFFIXES};
+use crate::modinfo::ModuleInfo;
+
+fn read_error(path: &Path) -> impl FnOnce(std::io::Error) -> ModulesError + '_ {
+    move |source| ModulesError::Read {
+        path: path.display().to_string(),
+        source,
+    }
+}
+
+fn walk(dir: &Path, rel: &str, out: &mut Vec<String>) -> Result<(), ModulesError> {
+    let mut entries = fs::read_dir(dir)
+        .map_err(read_error(dir))?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(read_error(dir))?;
+    entries.sort_by_key(|e| e.file_name());
+    for entry in entries {
+        let name = entry.file_name();
+        let Some(name) = name.to_str() else {
+            continue; // not UTF-8: no kernel module is named so
+        };
+        if name == "build" || name == "source" {
+            continue;
+        }
+        let relpath = if rel.is_empty() {
+            name.to_owned()
+        } else {
+            format!("{rel}/{name}")
+        };
+        let kind = entry.file_type().map_err(read_error(&entry.path()))?;
+        if kind.is_dir() {
+            walk(&entry.path(), &relpath, out)?;
+        } else if kind.is_file() && MODULE_SUFFIXES.iter().any(|s| name.ends_with(s)) {
+            out.push(relpath);
+        }
+    }
+    Ok(())
+}
+
+impl KernelModules {
+    /// Reads every module under `moddir` (an unpacked `lib/modules/VERSION`)
+    /// with its `modules.order` and `modules.builtin` when present.
+    ///
+    /// Modules must be plain `.ko` files; a compressed one is an error
+    /// naming it (the kernel-artifact layer decompresses while unpacking).
+    pub fn read_dir(moddir: &Path) -> Result<KernelModules, ModulesError> {
+        let mut paths = Vec::new();
+        walk(moddir, "", &mut paths)?;
+        if let Some(compressed) = paths.iter().find(|p| !p.ends_with(".ko")) {
+            return Err(ModulesError::Compressed(
+                moddir.join(compressed).display().to_string(),
+            ));
+        }
+        let modules = paths
+            .par_iter()
+            .map(|rel| {
+                let file = moddir.join(rel);
+                let bytes = fs::read(&file).map_err(read_error(&file))?;
+                let info = ModuleInfo::parse(&bytes).map_err(|source| ModulesError::Module {
+                    path: file.display().to_string(),
+                    source,
+                })?;
+                Ok(Module {
+                    path: rel.clone(),
+                    name: module_name_from_path(rel),
+                    info,
+                })
+            })
+            .collect::<Result<Vec<_>, ModulesError>>()?;
+        let optional = |name: &str| -> Result<Option<String>, ModulesError> {
+            let path = moddir.join(name);
+            match fs::read_to_string(&path) {
+                Ok(text) => Ok(Some(text)),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+                Err(e) => Err(read_error(&path)(e)),
+            }
+        };
+        let order = optional("modules.order")?;
+        let builtin = optional("modules.builtin")?;
+        KernelModules::from_modules(modules, order.as_deref(), builtin.as_deref())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_name_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("nonesuch");
+        let e = KernelModules::read_dir(&missing).unwrap_err();
+        assert!(
+            e.to_string().starts_with(&missing.display().to_string()),
+            "{e}"
+        );
+
+        fs::create_dir_all(dir.path().join("kernel/fs/ext4")).unwrap();
+        fs::create_dir_all(dir.path().join("build/ignored")).unwrap();
+        fs::write(dir.path().join("build/ignored/x.ko"), b"not read").unwrap();
+        fs::write(dir.path().join("kernel/fs/ext4/ext4.ko.xz"), b"\xfd7zXZ\0").unwrap();
+        let e = KernelModules::read_dir(dir.path()).unwrap_err();
+        assert!(
+            matches!(&e, ModulesError::Compressed(p) if p.ends_with("kernel/fs/ext4/ext4.ko.xz")),
+            "{e}"
+        );
+
+        fs::remove_file(dir.path().join("kernel/fs/ext4/ext4.ko.xz")).unwrap();
+        fs::write(dir.path().join("kernel/fs/ext4/ext4.ko"), b"\x7fELF\x02").unwrap();
+        let e = KernelModules::read_dir(dir.path()).unwrap_err().to_string();
+        assert!(
+            e.contains("kernel/fs/ext4/ext4.ko: truncated ELF file"),
+            "{e}"
+        );
+
+        fs::remove_file(dir.path().join("kernel/fs/ext4/ext4.ko")).unwrap();
+        let k = KernelModules::read_dir(dir.path()).unwrap();
+        assert!(k.modules().is_empty(), "build/ is skipped");
+    }
+}
