@@ -23,6 +23,7 @@
 //!   depmod-identical index files.
 //! - [`cpio`]: newc cpio archives, streamed both ways.
 //! - [`initrd`]: initramfs images as concatenated segments: append, inspect, budget.
+//! - [`installer`]: the main job: the installer's kernel, modules segment and combined initrd.
 #![deny(missing_docs)]
 
 pub mod arch;
@@ -31,6 +32,7 @@ pub mod cpio;
 pub mod deb;
 pub mod flight;
 pub mod initrd;
+pub mod installer;
 pub mod kernel;
 pub mod modinfo;
 pub mod modules;

@@ -21,6 +21,7 @@ mod inspect;
 
 pub use append::{append, AppendOptions, AppendReport, Budget, Segment};
 pub use compress::Compression;
+pub(crate) use compress::Encoder;
 pub use inspect::{inspect, walk, FileInfo, Inspection, SegmentInfo};
 
 /// Errors of initrd work, naming the file, segment and member at fault.

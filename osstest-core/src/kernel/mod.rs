@@ -512,7 +512,9 @@ impl KernelSource {
         self.kind
     }
 
-    fn read_err(&self, what: String) -> impl FnOnce(io::Error) -> KernelError + '_ {
+    /// An error reading `what` of this source, for `map_err` (callers that
+    /// walk entries with [`KernelSource::visit`] report the same way).
+    pub fn read_err(&self, what: String) -> impl FnOnce(io::Error) -> KernelError + '_ {
         move |source| KernelError::Read {
             source_path: self.path.clone(),
             what,
@@ -520,7 +522,8 @@ impl KernelSource {
         }
     }
 
-    fn member_err(&self, member: &str, reason: String) -> KernelError {
+    /// An error about one member of this source.
+    pub fn member_err(&self, member: &str, reason: String) -> KernelError {
         KernelError::Member {
             source_path: self.path.clone(),
             member: member.to_owned(),
@@ -1001,7 +1004,8 @@ impl KernelSource {
         })
     }
 
-    fn mismatch(&self, reason: String) -> KernelError {
+    /// An error about the source as a whole (two images, mixed versions).
+    pub fn mismatch(&self, reason: String) -> KernelError {
         KernelError::Mismatch {
             source_path: self.path.clone(),
             reason,

@@ -185,7 +185,11 @@ impl KernelModules {
         Self::from_modules(modules, order, builtin)
     }
 
-    fn from_modules(
+    /// Builds the set from modules already parsed (by a caller that reads
+    /// each module once while streaming a package), with the kernel's
+    /// `modules.order` and `modules.builtin` when it has them. Two modules
+    /// of one name are an error.
+    pub fn from_modules(
         modules: Vec<Module>,
         order: Option<&str>,
         builtin: Option<&str>,

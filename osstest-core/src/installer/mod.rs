@@ -1,0 +1,319 @@
+//! The installer's kernel: what osstest boots the Debian installer with.
+//!
+//! From a kernel source (a Debian `linux-image-*` .deb, an osstest kerndist
+//! tarball or a tree, see [`crate::kernel`]) and the d-i netboot
+//! `initrd.gz`, [`di_kernel`] makes, in an output directory:
+//!
+//! - `vmlinuz-VERSION`: the kernel image, byte for byte;
+//! - `modules.cpio.gz`: a newc cpio segment holding a dependency-closed
+//!   subset of the kernel's modules ([`crate::modules`]), decompressed to
+//!   plain `.ko` by default (bookworm's d-i kmod loads nothing else), with
+//!   the subset's `modules.dep`, `modules.alias`, `modules.softdep`,
+//!   `modules.symbols`, `modules.devname` as `depmod` would write them and
+//!   the kernel's own `modules.order`, `modules.builtin` and
+//!   `modules.builtin.modinfo`;
+//! - `initrd.gz`: the d-i initrd, unchanged, with that segment appended
+//!   (Linux unpacks concatenated archives in order);
+//! - `dtbs.tar.gz`: the kernel's device trees, when it has any;
+//! - `manifest.json`: versions, architecture, every module and why it is
+//!   there, sizes and the sha256 of every output.
+//!
+//! [`installer_modules`] makes the segment alone.
+//!
+//! The source is read once, streaming: every module is decompressed and
+//! its ELF metadata read as it goes by, and kept only zstd-compressed in
+//! memory until the closure says which ones the segment needs (peak
+//! memory stays far below the unpacked kernel's size, and nothing is
+//! unpacked to disk). Every included module must match the image's ELF
+//! machine and the kernel version (its `vermagic`).
+//!
+//! Outputs are written under temporary names in the output directory and
+//! renamed into place only when everything succeeded, the manifest last:
+//! a failure never leaves a half-written initrd where osstest expects one.
+
+mod collect;
+mod manifest;
+mod segment;
+
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+pub use manifest::{Manifest, ModuleEntry, OutputFile};
+pub use segment::SegmentReport;
+
+use crate::initrd::{self, Budget, Compression};
+use crate::kernel::{KernelError, KernelSource};
+use crate::modules::ModulesError;
+
+/// How [`di_kernel`] and [`installer_modules`] choose and store modules.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Options {
+    /// Start from osstest's classic disk / network / filesystem / LVM
+    /// subset ([`crate::modules::CLASSIC_PATTERNS`]); default true.
+    pub classic: bool,
+    /// More patterns to include (a board's drivers): module names or
+    /// paths, globs allowed (see [`crate::modules::Selection`]).
+    pub include: Vec<String>,
+    /// Patterns to leave out of what the patterns select (dependencies of
+    /// what stays are still added).
+    pub exclude: Vec<String>,
+    /// Compression of the appended segment (default gzip).
+    pub compression: Compression,
+    /// Its level (default: [`Compression::default_level`]).
+    pub level: Option<u32>,
+    /// Keep modules compressed as the kernel ships them (`.ko.xz`) instead
+    /// of storing plain `.ko`. Only for an installer whose kmod can read
+    /// them (bookworm's cannot).
+    pub keep_module_compression: bool,
+    /// Go on when a dependency is neither a module of the kernel nor built
+    /// in (it is listed in the manifest either way).
+    pub allow_missing: bool,
+    /// Most bytes the modules segment may have.
+    pub max_segment_size: Option<u64>,
+    /// Most bytes the combined initrd may have.
+    pub max_initrd_size: Option<u64>,
+    /// The mtime of every entry written: the caller's `SOURCE_DATE_EPOCH`,
+    /// else 0.
+    pub mtime: u32,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            classic: true,
+            include: Vec::new(),
+            exclude: Vec::new(),
+            compression: Compression::Gzip,
+            level: None,
+            keep_module_compression: false,
+            allow_missing: false,
+            max_segment_size: None,
+            max_initrd_size: None,
+            mtime: 0,
+        }
+    }
+}
+
+/// What can go wrong making the installer's kernel.
+#[derive(Debug, thiserror::Error)]
+pub enum InstallerError {
+    /// Reading the kernel source failed or it is inconsistent.
+    #[error(transparent)]
+    Kernel(#[from] KernelError),
+    /// Selecting or indexing modules failed.
+    #[error("{source_path}: {source}")]
+    Modules {
+        /// The kernel source.
+        source_path: PathBuf,
+        /// What went wrong.
+        source: ModulesError,
+    },
+    /// The kernel source lacks something the installer needs, or a module
+    /// does not belong with the image.
+    #[error("{source_path}: {problem}")]
+    Source {
+        /// The kernel source.
+        source_path: PathBuf,
+        /// What is wrong.
+        problem: String,
+    },
+    /// Writing the segment, the combined initrd or the budget check failed.
+    #[error(transparent)]
+    Initrd(#[from] initrd::Error),
+    /// Writing the segment's cpio failed.
+    #[error(transparent)]
+    Cpio(#[from] crate::cpio::Error),
+    /// A bad option.
+    #[error("{0}")]
+    Option(String),
+    /// Reading or writing a file failed.
+    #[error("{path}: {what}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// What was being done.
+        what: String,
+        /// The cause.
+        source: io::Error,
+    },
+}
+
+fn io_err(path: &Path, what: &str) -> impl FnOnce(io::Error) -> InstallerError {
+    let path = path.to_owned();
+    let what = what.to_owned();
+    move |source| InstallerError::Io { path, what, source }
+}
+
+/// A directory for outputs in progress, inside the output directory (so
+/// the final renames stay on one file system); removed unless kept.
+struct Staging {
+    dir: tempfile::TempDir,
+}
+
+impl Staging {
+    fn new(outdir: &Path) -> Result<Staging, InstallerError> {
+        fs::create_dir_all(outdir).map_err(io_err(outdir, "creating the output directory"))?;
+        let dir = tempfile::Builder::new()
+            .prefix(".di-kernel-")
+            .tempdir_in(outdir)
+            .map_err(io_err(outdir, "creating a staging directory"))?;
+        Ok(Staging { dir })
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    /// Moves every staged file into `outdir`, `last` last; the staging
+    /// directory goes away with `self`.
+    fn publish(self, outdir: &Path, names: &[String], last: &str) -> Result<(), InstallerError> {
+        for n in names.iter().map(String::as_str).chain([last]) {
+            let from = self.path(n);
+            let to = outdir.join(n);
+            fs::rename(&from, &to).map_err(io_err(&to, "renaming into place"))?;
+        }
+        Ok(())
+    }
+}
+
+/// Builds the modules segment alone: reads `source`, selects and closes
+/// the module subset, writes the compressed cpio to `out` (through a
+/// temporary name). Returns what went in.
+pub fn installer_modules(
+    source: &Path,
+    out: &Path,
+    opts: &Options,
+) -> Result<SegmentReport, InstallerError> {
+    let src = KernelSource::open(source)?;
+    let collected = collect::collect(&src, opts, None, "lib/modules")?;
+    let dir = match out.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
+        _ => PathBuf::from("."),
+    };
+    let tmp = tempfile::Builder::new()
+        .prefix(".modules-")
+        .tempfile_in(&dir)
+        .map_err(io_err(&dir, "creating a temporary file"))?;
+    let report = segment::write(&src, &collected, opts, tmp.as_file())?;
+    check_budget(out, "the modules segment", report.size, opts.max_segment_size)?;
+    set_mode_0644(tmp.path())?;
+    tmp.persist(out)
+        .map_err(|e| io_err(out, "renaming into place")(e.error))?;
+    Ok(report)
+}
+
+fn set_mode_0644(path: &Path) -> Result<(), InstallerError> {
+    use std::os::unix::fs::PermissionsExt;
+    fs::set_permissions(path, fs::Permissions::from_mode(0o644))
+        .map_err(io_err(path, "setting permissions"))
+}
+
+fn check_budget(
+    path: &Path,
+    what: &str,
+    size: u64,
+    limit: Option<u64>,
+) -> Result<(), InstallerError> {
+    match limit {
+        Some(limit) if size > limit => Err(InstallerError::Option(format!(
+            "{}: {what} is {size} bytes, over the budget of {limit} (max_segment_size); \
+             leave modules out with 'exclude' or raise the budget",
+            path.display()
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// Makes the installer's kernel in `outdir` (see the module docs) and
+/// returns the manifest it also writes there.
+pub fn di_kernel(
+    source: &Path,
+    di_initrd: &Path,
+    outdir: &Path,
+    opts: &Options,
+) -> Result<Manifest, InstallerError> {
+    let src = KernelSource::open(source)?;
+    // Where the installer keeps modules: a merged-/usr initrd has lib as a
+    // symbolic link, which a directory entry named lib would replace.
+    let base = initrd::inspect(di_initrd)?;
+    let moddir_root = if base
+        .files
+        .iter()
+        .any(|f| f.name == "lib" && f.link_target.is_some())
+    {
+        "usr/lib/modules"
+    } else {
+        "lib/modules"
+    };
+    let staging = Staging::new(outdir)?;
+    let collected = collect::collect(&src, opts, Some(&staging.path("dtbs.tar.gz")), moddir_root)?;
+    let version = collected.version.clone();
+
+    // The image, byte for byte.
+    let image_name = format!("vmlinuz-{version}");
+    fs::write(staging.path(&image_name), &collected.image.bytes)
+        .map_err(io_err(&staging.path(&image_name), "writing"))?;
+    set_mode_0644(&staging.path(&image_name))?;
+
+    // The segment, then the combined initrd.
+    let seg_name = format!("modules.cpio{}", suffix(opts.compression));
+    let seg_path = staging.path(&seg_name);
+    let seg_file = fs::File::create(&seg_path).map_err(io_err(&seg_path, "creating"))?;
+    let segment = segment::write(&src, &collected, opts, &seg_file)?;
+    drop(seg_file);
+    set_mode_0644(&seg_path)?;
+    check_budget(&seg_path, "the modules segment", segment.size, opts.max_segment_size)?;
+
+    let initrd_name = "initrd.gz".to_owned();
+    let append = initrd::append(
+        di_initrd,
+        &[initrd::Segment::Archive(seg_path.clone())],
+        &staging.path(&initrd_name),
+        &initrd::AppendOptions {
+            compression: opts.compression,
+            level: opts.level,
+            threads: 1,
+            mtime: opts.mtime,
+            budget: Budget {
+                max_size: opts.max_initrd_size,
+                max_unpacked: None,
+            },
+        },
+    )?;
+
+    let mut names = vec![image_name.clone(), seg_name.clone(), initrd_name.clone()];
+    if collected.dtb_count > 0 {
+        names.push("dtbs.tar.gz".to_owned());
+    }
+    let manifest = manifest::build(
+        &src,
+        di_initrd,
+        &base,
+        &collected,
+        &segment,
+        &append,
+        opts,
+        &staging,
+        &names,
+    )?;
+    let manifest_path = staging.path("manifest.json");
+    let mut json = serde_json::to_vec_pretty(&manifest).expect("a manifest serialises");
+    json.push(b'\n');
+    fs::write(&manifest_path, json).map_err(io_err(&manifest_path, "writing"))?;
+    set_mode_0644(&manifest_path)?;
+    staging.publish(outdir, &names, "manifest.json")?;
+    Ok(manifest)
+}
+
+fn suffix(c: Compression) -> &'static str {
+    match c {
+        Compression::Gzip => ".gz",
+        Compression::Xz => ".xz",
+        Compression::Zstd => ".zst",
+        _ => "",
+    }
+}

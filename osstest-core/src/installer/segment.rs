@@ -1,0 +1,170 @@
+//! Writing the modules segment: a compressed newc cpio of the subset.
+
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::cpio::{self, Writer};
+use crate::initrd::{Compression, Encoder};
+use crate::kernel::KernelSource;
+
+use super::collect::Collected;
+use super::{InstallerError, Options};
+
+/// What went into a modules segment.
+#[derive(Debug, Clone, Serialize)]
+pub struct SegmentReport {
+    /// Its compression.
+    pub compression: Compression,
+    /// Its size in bytes, compressed.
+    pub size: u64,
+    /// Its sha256.
+    pub sha256: String,
+    /// Bytes of cpio before compression.
+    pub cpio_size: u64,
+    /// The directory the modules are under (`lib/modules/VERSION`).
+    pub moddir: String,
+    /// How many modules.
+    pub modules: usize,
+    /// Their bytes, as stored.
+    pub module_bytes: u64,
+    /// The index and tree files written beside them.
+    pub files: Vec<String>,
+}
+
+/// Counts and hashes what goes through.
+struct Tally<W> {
+    inner: W,
+    bytes: u64,
+    hash: Sha256,
+}
+
+impl<W: Write> Write for Tally<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.bytes += n as u64;
+        self.hash.update(&buf[..n]);
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+enum Data<'a> {
+    Module(&'a str),
+    Bytes(&'a [u8]),
+}
+
+/// Writes the segment for `c` to `out`.
+pub(super) fn write(
+    src: &KernelSource,
+    c: &Collected,
+    opts: &Options,
+    out: &File,
+) -> Result<SegmentReport, InstallerError> {
+    let name = format!("{}: modules segment", src.path().display());
+    let werr = |e: io::Error| InstallerError::Io {
+        path: src.path().to_owned(),
+        what: "writing the modules segment".into(),
+        source: e,
+    };
+    let names: Vec<&str> = c.closure.names();
+    let indexes = c
+        .modules
+        .indexes(&names)
+        .map_err(|source| InstallerError::Modules {
+            source_path: src.path().to_owned(),
+            source,
+        })?;
+
+    // Every file of the segment, then sorted as the cpio writer wants.
+    let mut files: Vec<(String, Data<'_>)> = Vec::new();
+    let mut module_bytes = 0;
+    for m in &c.closure.included {
+        let held = c.held.get(&m.name).ok_or_else(|| InstallerError::Source {
+            source_path: src.path().to_owned(),
+            problem: format!("module {} was selected but its bytes were not kept", m.name),
+        })?;
+        module_bytes += held.size;
+        files.push((format!("{}/{}", c.moddir, m.path), Data::Module(&m.name)));
+    }
+    let mut extra = Vec::new();
+    for (n, text) in indexes.files() {
+        files.push((format!("{}/{n}", c.moddir), Data::Bytes(text.as_bytes())));
+        extra.push(n.to_owned());
+    }
+    for (n, bytes) in &c.tree_files {
+        files.push((format!("{}/{n}", c.moddir), Data::Bytes(bytes)));
+        extra.push(n.clone());
+    }
+    files.sort_by(|a, b| cpio::name::compare(&a.0, &b.0));
+
+    let level = opts.level.unwrap_or(opts.compression.default_level());
+    let tally = Tally {
+        inner: BufWriter::with_capacity(1 << 20, out),
+        bytes: 0,
+        hash: Sha256::new(),
+    };
+    let enc = Encoder::new(opts.compression, level, 2, tally).map_err(werr)?;
+    let mut w = Writer::new(
+        CpioCount {
+            inner: enc,
+            bytes: 0,
+        },
+        name,
+        opts.mtime,
+    );
+    for (path, data) in &files {
+        match data {
+            Data::Module(m) => {
+                let held = &c.held[*m];
+                let mut dec = zstd::stream::read::Decoder::with_buffer(&held.zstd[..]).map_err(werr)?;
+                w.file(path, 0o644, held.size, &mut dec)?;
+            }
+            Data::Bytes(b) => {
+                w.file(path, 0o644, b.len() as u64, &mut &b[..])?;
+            }
+        }
+    }
+    let counted = w.finish()?;
+    let cpio_size = counted.bytes;
+    let mut tally = counted.inner.finish().map_err(werr)?;
+    tally.flush().map_err(werr)?;
+    Ok(SegmentReport {
+        compression: opts.compression,
+        size: tally.bytes,
+        sha256: hex(&tally.hash.finalize()),
+        cpio_size,
+        moddir: c.moddir.clone(),
+        modules: c.closure.included.len(),
+        module_bytes,
+        files: extra,
+    })
+}
+
+/// Counts the cpio bytes before compression.
+struct CpioCount<W> {
+    inner: W,
+    bytes: u64,
+}
+
+impl<W: Write> Write for CpioCount<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.bytes += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// Lower-case hex of a digest.
+pub(super) fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
