@@ -14,6 +14,8 @@ BEGIN {
     @ISA         = qw(Exporter);
     @EXPORT      = qw(
         arch_info
+        di_kernel
+        installer_modules
         build_plan
         kernel_info
         kernel_unpick
@@ -263,6 +265,76 @@ job's recipe and status. Dies naming C<$name> and the line at fault.
 
 The flight as such a listing: sorted by runvar name then job, columns
 padded, so C<diff -b> of two listings reads as with osstest's own.
+=head2 di_kernel($source, $di_initrd, $outdir, \%opts)
+
+The main job: makes the Debian installer's kernel from C<$source> (a
+C<linux-image-*> .deb, an osstest kerndist tarball, or a kernel tree, as
+for C<kernel_info>) and the d-i netboot C<initrd.gz> C<$di_initrd>. Writes
+into C<$outdir> (created if missing):
+
+    vmlinuz-VERSION    the kernel image, byte for byte
+    modules.cpio.gz    a newc cpio of a dependency-closed module subset
+    initrd.gz          $di_initrd unchanged, the segment appended
+    dtbs.tar.gz        the device trees (when the kernel has any)
+    manifest.json      what C<di_kernel> returns
+
+The subset starts from osstest's classic disk / network / filesystem /
+LVM paths and adds every module a selected one needs (C<depends=>,
+exported symbols, C<softdep pre:>), whatever its path. Modules are stored
+as plain C<.ko> (bookworm's installer kmod reads nothing else), with the
+subset's C<modules.dep>, C<modules.alias>, C<modules.softdep>,
+C<modules.symbols> and C<modules.devname> as C<depmod> writes them, and
+the kernel's C<modules.order>, C<modules.builtin> and
+C<modules.builtin.modinfo>. Every module must be for the image's machine
+and the kernel's version. Files appear only complete (staged in
+C<$outdir>, renamed into place, the manifest last).
+
+Returns the manifest as a hashref:
+
+    kernel      { version, package, package_version, debian_arch, image,
+                  image_format, elf_machine, bits, modules, module_dir,
+                  dtbs, source, source_kind }
+    di_initrd   { path, size, sha256, segments, module_versions }
+    modules     { matched, added, included, missing => [...],
+                  list => [ { name, path, size,
+                              reason => 'matched', pattern => ... } or
+                            { ..., reason => 'dependency' | 'softdep',
+                              of => MODULE } ] }
+    segment     { compression, size, sha256, cpio_size, moddir, modules,
+                  module_bytes, files }
+    outputs     { image | modules_segment | initrd | dtbs =>
+                  { file, size, sha256 } }
+    initrd_segments, options
+
+C<%opts> (all optional; unknown keys die):
+
+    classic => 0                 start from nothing, not the classic subset
+    include => [PATTERNS]        more modules: a name ('dm-mod', '*_zynqmp*')
+                                 or a path glob with a '/'
+                                 ('kernel/drivers/soc/xilinx/**')
+    exclude => [PATTERNS]        drop from what the patterns select
+    compression => 'gzip'        of the segment: gzip, xz, zstd or none
+    level => N                   its level
+    keep_module_compression => 1 store .ko.xz as shipped
+    allow_missing => 1           go on when a dependency does not exist
+    max_segment_size => BYTES    die if the segment is larger
+    max_initrd_size => BYTES     die if the combined initrd is larger
+    mtime => SECONDS             of every entry (default $SOURCE_DATE_EPOCH,
+                                 else 0)
+
+Dies naming the file and member at fault: no image, mixed versions, a
+module for another machine, a selection matching nothing, a missing
+dependency, a budget exceeded.
+
+=head2 installer_modules($source, $out, \%opts)
+
+Writes just the modules segment of C<di_kernel> to C<$out> (through a
+temporary name) and returns
+
+    version, kernel_modules, segment => {...}, modules => {...}
+
+as in C<di_kernel>'s manifest. Takes the same C<%opts>.
+
 =head2 build_plan(\%r)
 
 The build plan of a job, from its runvars: which architecture is built on

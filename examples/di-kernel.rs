@@ -76,12 +76,14 @@ fn main() {
                 println!("{HELP}");
                 return;
             }
-            "--include" => opts
-                .include
-                .push(args.next().unwrap_or_else(|| die("--include needs a pattern"))),
-            "--exclude" => opts
-                .exclude
-                .push(args.next().unwrap_or_else(|| die("--exclude needs a pattern"))),
+            "--include" => opts.include.push(
+                args.next()
+                    .unwrap_or_else(|| die("--include needs a pattern")),
+            ),
+            "--exclude" => opts.exclude.push(
+                args.next()
+                    .unwrap_or_else(|| die("--exclude needs a pattern")),
+            ),
             "--no-classic" => opts.classic = false,
             "--compression" => {
                 let v = args.next().unwrap_or_default();
@@ -102,9 +104,10 @@ fn main() {
         }
     }
     if let Ok(v) = std::env::var("SOURCE_DATE_EPOCH") {
-        opts.mtime = v
-            .parse()
-            .unwrap_or_else(|_| die(&format!("SOURCE_DATE_EPOCH={v} is not a number")));
+        opts.mtime = Some(
+            v.parse()
+                .unwrap_or_else(|_| die(&format!("SOURCE_DATE_EPOCH={v} is not a number"))),
+        );
     }
     let (source, initrd, outdir) = match positional.len() {
         0 => {
@@ -135,7 +138,10 @@ fn main() {
         m.modules.added
     );
     for (role, f) in &m.outputs {
-        println!("  {role:<16} {:<32} {:>10} bytes  sha256 {}", f.file, f.size, f.sha256);
+        println!(
+            "  {role:<16} {:<32} {:>10} bytes  sha256 {}",
+            f.file, f.size, f.sha256
+        );
     }
     println!("  {:<16} {:<32}", "manifest", "manifest.json");
     println!("written to {} in {secs:.1} s", outdir.display());

@@ -69,6 +69,8 @@ pub static FUNCTIONS: &[Function] = &[
     perl_fn!(initrd_append(initrd, segments, out, opts)),
     perl_fn!(initrd_inspect(initrd)),
     perl_fn!(module_closure(moddir, opts)),
+    perl_fn!(di_kernel(source, di_initrd, outdir, opts)),
+    perl_fn!(installer_modules(source, out, opts)),
     perl_fn!(_functions()),
     perl_fn!(_test_panic(message)),
 ];

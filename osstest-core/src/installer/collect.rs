@@ -20,7 +20,11 @@ const IMAGE_LIMIT: u64 = 512 << 20;
 /// still a third of the size.
 const HOLD_LEVEL: i32 = 1;
 /// The module tree's files that go into the segment as they are.
-const TREE_FILES: &[&str] = &["modules.order", "modules.builtin", "modules.builtin.modinfo"];
+const TREE_FILES: &[&str] = &[
+    "modules.order",
+    "modules.builtin",
+    "modules.builtin.modinfo",
+];
 
 /// The kernel image.
 pub(super) struct Image {
@@ -94,10 +98,7 @@ impl DtbTar {
     }
 
     fn finish(self, path: &Path) -> Result<(), InstallerError> {
-        let gz = self
-            .builder
-            .into_inner()
-            .map_err(io_err(path, "writing"))?;
+        let gz = self.builder.into_inner().map_err(io_err(path, "writing"))?;
         let mut w = gz.finish().map_err(io_err(path, "writing"))?;
         w.flush().map_err(io_err(path, "writing"))
     }
@@ -150,7 +151,7 @@ pub(super) fn collect(
     let mut tree_files: Vec<(String, Vec<u8>)> = Vec::new();
     let mut source_moddir: Option<String> = None;
     let mut dtb_tar = match dtbs {
-        Some(p) => Some(DtbTar::create(p, u64::from(opts.mtime))?),
+        Some(p) => Some(DtbTar::create(p, u64::from(opts.mtime.unwrap_or(0)))?),
         None => None,
     };
     let mut dtb_count = 0usize;
@@ -166,10 +167,9 @@ pub(super) fn collect(
         match e.role {
             Role::Image if is_file => {
                 if let Some(prev) = &image {
-                    return Err(src.mismatch(format!(
-                        "two kernel images: {} and {}",
-                        prev.path, e.path
-                    )));
+                    return Err(
+                        src.mismatch(format!("two kernel images: {} and {}", prev.path, e.path))
+                    );
                 }
                 let want = dtbs.is_some();
                 let mut bytes = Vec::new();
@@ -181,7 +181,10 @@ pub(super) fn collect(
                 if want && (bytes.len() as u64) < e.size {
                     return Err(src.member_err(
                         &e.path,
-                        format!("{} bytes, more than the {IMAGE_LIMIT} read into memory", e.size),
+                        format!(
+                            "{} bytes, more than the {IMAGE_LIMIT} read into memory",
+                            e.size
+                        ),
                     ));
                 }
                 let arch = ImageArch::detect(&bytes).ok_or_else(|| {
@@ -201,18 +204,20 @@ pub(super) fn collect(
                     .read_all(MODULE_LIMIT)
                     .map_err(src.read_err(format!("{} ({})", e.path, e.location)))?;
                 let (info, plain) = src.read_module(&e.path, &raw)?;
-                let (moddir, rel) = split_moddir(&e.path)
-                    .ok_or_else(|| src.member_err(&e.path, "not under lib/modules/VERSION".into()))?;
+                let (moddir, rel) = split_moddir(&e.path).ok_or_else(|| {
+                    src.member_err(&e.path, "not under lib/modules/VERSION".into())
+                })?;
                 source_moddir.get_or_insert_with(|| moddir.to_owned());
                 let file = rel.rsplit('/').next().unwrap_or(rel);
                 let compressed = FileCompression::from_name(file).is_some();
-                let (stored_rel, stored): (String, &[u8]) = if compressed && !opts.keep_module_compression {
-                    let stem = FileCompression::from_name(file).map_or(file, |(_, s)| s);
-                    let dir = &rel[..rel.len() - file.len()];
-                    (format!("{dir}{stem}"), &plain)
-                } else {
-                    (rel.to_owned(), &raw)
-                };
+                let (stored_rel, stored): (String, &[u8]) =
+                    if compressed && !opts.keep_module_compression {
+                        let stem = FileCompression::from_name(file).map_or(file, |(_, s)| s);
+                        let dir = &rel[..rel.len() - file.len()];
+                        (format!("{dir}{stem}"), &plain)
+                    } else {
+                        (rel.to_owned(), &raw)
+                    };
                 let zstd = zstd::bulk::compress(stored, HOLD_LEVEL)
                     .map_err(src.read_err(format!("{}: holding in memory", e.path)))?;
                 let name = module_name_from_path(&stored_rel);
@@ -249,13 +254,14 @@ pub(super) fn collect(
             }
             Role::Dtb if is_file => {
                 if let Some(t) = dtb_tar.as_mut() {
-                    let rel = dtb_relative(&e.path, e.version.as_deref())
-                        .ok_or_else(|| src.member_err(&e.path, "a DTB outside a DTB directory".into()))?;
+                    let rel = dtb_relative(&e.path, e.version.as_deref()).ok_or_else(|| {
+                        src.member_err(&e.path, "a DTB outside a DTB directory".into())
+                    })?;
                     let h = t.header(tar::EntryType::Regular, 0o644, e.size);
                     let mut h = h;
-                    t.builder
-                        .append_data(&mut h, &rel, &mut *e)
-                        .map_err(src.read_err(format!("{} ({}): into the DTB tarball", e.path, e.location)))?;
+                    t.builder.append_data(&mut h, &rel, &mut *e).map_err(
+                        src.read_err(format!("{} ({}): into the DTB tarball", e.path, e.location)),
+                    )?;
                 }
                 dtb_count += 1;
             }
@@ -270,7 +276,10 @@ pub(super) fn collect(
     let image = image.ok_or_else(|| problem("no kernel image (boot/vmlinuz-VERSION)".into()))?;
     if versions.len() > 1 {
         let list: Vec<String> = versions.iter().map(|(v, m)| format!("{v} ({m})")).collect();
-        return Err(problem(format!("more than one kernel version: {}", list.join(", "))));
+        return Err(problem(format!(
+            "more than one kernel version: {}",
+            list.join(", ")
+        )));
     }
     let version = versions
         .pop()
@@ -285,10 +294,19 @@ pub(super) fn collect(
         if (c.machine, c.bits) != (image.arch.elf_machine, image.arch.bits) {
             return Err(problem(format!(
                 "{} is for ELF machine {} ({}-bit) but the image {} is {} (machine {}, {}-bit)",
-                c.path, c.machine, c.bits, image.path, image.arch.format, image.arch.elf_machine, image.arch.bits
+                c.path,
+                c.machine,
+                c.bits,
+                image.path,
+                image.arch.format,
+                image.arch.elf_machine,
+                image.arch.bits
             )));
         }
-        let magic_version = c.vermagic.as_deref().and_then(|v| v.split_whitespace().next());
+        let magic_version = c
+            .vermagic
+            .as_deref()
+            .and_then(|v| v.split_whitespace().next());
         if magic_version != Some(version.as_str()) {
             return Err(problem(format!(
                 "{} has vermagic {:?}, not for kernel {version}",
@@ -390,7 +408,10 @@ mod tests {
     #[test]
     fn dtb_paths() {
         assert_eq!(
-            dtb_relative("usr/lib/linux-image-6.1.0-50-arm64/broadcom/a.dtb", Some("6.1.0-50-arm64")),
+            dtb_relative(
+                "usr/lib/linux-image-6.1.0-50-arm64/broadcom/a.dtb",
+                Some("6.1.0-50-arm64")
+            ),
             Some("broadcom/a.dtb".into())
         );
         assert_eq!(

@@ -139,6 +139,29 @@ pub struct OptionsSummary {
     pub mtime: u32,
 }
 
+/// The modules of the subset, each with its reason.
+pub(super) fn modules_summary(c: &Collected) -> ModulesSummary {
+    let list: Vec<ModuleEntry> = c
+        .closure
+        .included
+        .iter()
+        .map(|m| ModuleEntry {
+            name: m.name.clone(),
+            path: m.path.clone(),
+            size: c.held.get(&m.name).map_or(0, |h| h.size),
+            reason: m.reason.clone(),
+        })
+        .collect();
+    let added = c.closure.added().count();
+    ModulesSummary {
+        matched: list.len() - added,
+        added,
+        included: list.len(),
+        missing: c.closure.missing.clone(),
+        list,
+    }
+}
+
 fn sha256_file(path: &Path) -> Result<(u64, String), InstallerError> {
     let mut f = File::open(path).map_err(io_err(path, "opening"))?;
     let mut h = Sha256::new();
@@ -187,18 +210,6 @@ pub(super) fn build(
         .collect();
     module_versions.sort();
     module_versions.dedup();
-    let list: Vec<ModuleEntry> = c
-        .closure
-        .included
-        .iter()
-        .map(|m| ModuleEntry {
-            name: m.name.clone(),
-            path: m.path.clone(),
-            size: c.held.get(&m.name).map_or(0, |h| h.size),
-            reason: m.reason.clone(),
-        })
-        .collect();
-    let added = c.closure.added().count();
     let (package, package_version, debian_arch) = match &c.package {
         Some((p, v, a)) => (Some(p.clone()), Some(v.clone()), Some(a.clone())),
         None => (None, None, None),
@@ -226,13 +237,7 @@ pub(super) fn build(
             segments: base.segments.len(),
             module_versions,
         },
-        modules: ModulesSummary {
-            matched: list.len() - added,
-            added,
-            included: list.len(),
-            missing: c.closure.missing.clone(),
-            list,
-        },
+        modules: modules_summary(c),
         segment: segment.clone(),
         initrd_segments: append.segments.len(),
         outputs,
@@ -241,7 +246,7 @@ pub(super) fn build(
             include: opts.include.clone(),
             exclude: opts.exclude.clone(),
             keep_module_compression: opts.keep_module_compression,
-            mtime: opts.mtime,
+            mtime: opts.mtime.unwrap_or(0),
         },
     })
 }

@@ -39,9 +39,9 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
-pub use manifest::{Manifest, ModuleEntry, OutputFile};
+pub use manifest::{Manifest, ModuleEntry, ModulesSummary, OutputFile};
 pub use segment::SegmentReport;
 
 use crate::initrd::{self, Budget, Compression};
@@ -76,9 +76,10 @@ pub struct Options {
     pub max_segment_size: Option<u64>,
     /// Most bytes the combined initrd may have.
     pub max_initrd_size: Option<u64>,
-    /// The mtime of every entry written: the caller's `SOURCE_DATE_EPOCH`,
-    /// else 0.
-    pub mtime: u32,
+    /// The mtime of every entry written, for reproducible outputs: the
+    /// caller's `SOURCE_DATE_EPOCH` (`None` is 0; the core reads no
+    /// environment, the Perl bridge and the example pass it on).
+    pub mtime: Option<u32>,
 }
 
 impl Default for Options {
@@ -93,7 +94,7 @@ impl Default for Options {
             allow_missing: false,
             max_segment_size: None,
             max_initrd_size: None,
-            mtime: 0,
+            mtime: None,
         }
     }
 }
@@ -180,6 +181,19 @@ impl Staging {
     }
 }
 
+/// What [`installer_modules`] wrote.
+#[derive(Debug, Clone, Serialize)]
+pub struct ModulesReport {
+    /// The kernel version.
+    pub version: String,
+    /// How many modules the kernel has.
+    pub kernel_modules: usize,
+    /// The segment.
+    pub segment: SegmentReport,
+    /// Its modules, each with why it is there.
+    pub modules: ModulesSummary,
+}
+
 /// Builds the modules segment alone: reads `source`, selects and closes
 /// the module subset, writes the compressed cpio to `out` (through a
 /// temporary name). Returns what went in.
@@ -187,7 +201,7 @@ pub fn installer_modules(
     source: &Path,
     out: &Path,
     opts: &Options,
-) -> Result<SegmentReport, InstallerError> {
+) -> Result<ModulesReport, InstallerError> {
     let src = KernelSource::open(source)?;
     let collected = collect::collect(&src, opts, None, "lib/modules")?;
     let dir = match out.parent() {
@@ -199,11 +213,21 @@ pub fn installer_modules(
         .tempfile_in(&dir)
         .map_err(io_err(&dir, "creating a temporary file"))?;
     let report = segment::write(&src, &collected, opts, tmp.as_file())?;
-    check_budget(out, "the modules segment", report.size, opts.max_segment_size)?;
+    check_budget(
+        out,
+        "the modules segment",
+        report.size,
+        opts.max_segment_size,
+    )?;
     set_mode_0644(tmp.path())?;
     tmp.persist(out)
         .map_err(|e| io_err(out, "renaming into place")(e.error))?;
-    Ok(report)
+    Ok(ModulesReport {
+        version: collected.version.clone(),
+        kernel_modules: collected.modules.modules().len(),
+        modules: manifest::modules_summary(&collected),
+        segment: report,
+    })
 }
 
 fn set_mode_0644(path: &Path) -> Result<(), InstallerError> {
@@ -266,7 +290,12 @@ pub fn di_kernel(
     let segment = segment::write(&src, &collected, opts, &seg_file)?;
     drop(seg_file);
     set_mode_0644(&seg_path)?;
-    check_budget(&seg_path, "the modules segment", segment.size, opts.max_segment_size)?;
+    check_budget(
+        &seg_path,
+        "the modules segment",
+        segment.size,
+        opts.max_segment_size,
+    )?;
 
     let initrd_name = "initrd.gz".to_owned();
     let append = initrd::append(
@@ -277,7 +306,7 @@ pub fn di_kernel(
             compression: opts.compression,
             level: opts.level,
             threads: 1,
-            mtime: opts.mtime,
+            mtime: opts.mtime.unwrap_or(0),
             budget: Budget {
                 max_size: opts.max_initrd_size,
                 max_unpacked: None,
@@ -290,15 +319,7 @@ pub fn di_kernel(
         names.push("dtbs.tar.gz".to_owned());
     }
     let manifest = manifest::build(
-        &src,
-        di_initrd,
-        &base,
-        &collected,
-        &segment,
-        &append,
-        opts,
-        &staging,
-        &names,
+        &src, di_initrd, &base, &collected, &segment, &append, opts, &staging, &names,
     )?;
     let manifest_path = staging.path("manifest.json");
     let mut json = serde_json::to_vec_pretty(&manifest).expect("a manifest serialises");

@@ -116,13 +116,14 @@ pub(super) fn write(
             bytes: 0,
         },
         name,
-        opts.mtime,
+        opts.mtime.unwrap_or(0),
     );
     for (path, data) in &files {
         match data {
             Data::Module(m) => {
                 let held = &c.held[*m];
-                let mut dec = zstd::stream::read::Decoder::with_buffer(&held.zstd[..]).map_err(werr)?;
+                let mut dec =
+                    zstd::stream::read::Decoder::with_buffer(&held.zstd[..]).map_err(werr)?;
                 w.file(path, 0o644, held.size, &mut dec)?;
             }
             Data::Bytes(b) => {

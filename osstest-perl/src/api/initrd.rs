@@ -98,12 +98,7 @@ pub fn initrd_append(
     };
     let mtime = match opts.mtime {
         Some(t) => t,
-        None => match std::env::var("SOURCE_DATE_EPOCH") {
-            Ok(s) if !s.is_empty() => s
-                .parse()
-                .map_err(|_| bad(format!("SOURCE_DATE_EPOCH={s} is not a number of seconds")))?,
-            _ => 0,
-        },
+        None => super::source_date_epoch().map_err(bad)?,
     };
     if segments.is_empty() {
         return Err(bad("no segments to append".into()));

@@ -22,8 +22,21 @@ mod kernel;
 pub use kernel::*;
 mod initrd;
 pub use initrd::*;
+mod installer;
+pub use installer::*;
 mod modules;
 pub use modules::*;
+
+/// The mtime for reproducible outputs: `$SOURCE_DATE_EPOCH` if set (it
+/// must be a number of seconds), else 0.
+pub(crate) fn source_date_epoch() -> Result<u32, String> {
+    match std::env::var("SOURCE_DATE_EPOCH") {
+        Ok(s) if !s.is_empty() => s
+            .parse()
+            .map_err(|_| format!("SOURCE_DATE_EPOCH={s} is not a number of seconds")),
+        _ => Ok(0),
+    }
+}
 
 /// `_functions()`: the names of every registered function, for the tests
 /// that check `Osstest/Core.pm` exports and documents each one.

@@ -1,0 +1,41 @@
+#!/usr/bin/perl
+# Updates a Debian installer to boot another kernel, as osstest does for a
+# backports (or its own) kernel: the kernel image comes from the kernel
+# package, and a dependency-closed subset of its modules is appended to
+# the installer's initrd. Fetches nothing itself.
+#
+# usage, from the top of the source tree after 'cargo build --release':
+#   perl -I. examples/di-installer-update.pl KERNEL.deb DI-INITRD.gz OUTDIR \
+#        [--include PATTERN]...
+#
+# OUTDIR gets vmlinuz-VERSION and initrd.gz to boot the installer with,
+# plus modules.cpio.gz, dtbs.tar.gz and manifest.json.
+use strict;
+use warnings;
+use Getopt::Long;
+use Osstest::Core;
+
+sub logm { print "@_\n"; }
+
+my @include;
+GetOptions('include=s' => \@include)
+    or die "usage: $0 KERNEL.deb DI-INITRD.gz OUTDIR [--include PATTERN]...\n";
+@ARGV == 3
+    or die "usage: $0 KERNEL.deb DI-INITRD.gz OUTDIR [--include PATTERN]...\n";
+my ($kernel_deb, $di_initrd, $outdir) = @ARGV;
+
+my $info = kernel_info($kernel_deb);
+logm("kernel $info->{version} ($info->{package} $info->{package_version},".
+     " $info->{debian_arch}), $info->{module_count} modules");
+
+my $m = di_kernel($kernel_deb, $di_initrd, $outdir, { include => \@include });
+
+logm("installer modules: $m->{modules}{included}".
+     " ($m->{modules}{matched} by path, $m->{modules}{added} as dependencies)");
+foreach my $added (grep { $_->{reason} ne 'matched' } @{ $m->{modules}{list} }) {
+    logm("  + $added->{name} ($added->{reason} of $added->{of})");
+}
+foreach my $role (sort keys %{ $m->{outputs} }) {
+    my $o = $m->{outputs}{$role};
+    logm(sprintf "%-16s %s/%s (%d bytes)", $role, $outdir, $o->{file}, $o->{size});
+}
