@@ -202,6 +202,7 @@ pub fn installer_modules(
     out: &Path,
     opts: &Options,
 ) -> Result<ModulesReport, InstallerError> {
+    check_options(opts)?;
     let src = KernelSource::open(source)?;
     let collected = collect::collect(&src, opts, None, "lib/modules")?;
     let dir = match out.parent() {
@@ -228,6 +229,17 @@ pub fn installer_modules(
         modules: manifest::modules_summary(&collected),
         segment: report,
     })
+}
+
+/// Refuses options that cannot work, before any reading.
+fn check_options(opts: &Options) -> Result<(), InstallerError> {
+    match opts.compression {
+        Compression::Gzip | Compression::Xz | Compression::Zstd | Compression::None => Ok(()),
+        other => Err(InstallerError::Option(format!(
+            "compression {} cannot be written: use gzip, xz, zstd or none",
+            other.name()
+        ))),
+    }
 }
 
 fn set_mode_0644(path: &Path) -> Result<(), InstallerError> {
@@ -260,6 +272,7 @@ pub fn di_kernel(
     outdir: &Path,
     opts: &Options,
 ) -> Result<Manifest, InstallerError> {
+    check_options(opts)?;
     let src = KernelSource::open(source)?;
     // Where the installer keeps modules: a merged-/usr initrd has lib as a
     // symbolic link, which a directory entry named lib would replace.
