@@ -125,7 +125,7 @@ pub(crate) fn decoder<'a, R: BufRead + 'a>(
 /// An encoder onto `out`; [`Encoder::finish`] ends the stream.
 pub(crate) enum Encoder<W: Write> {
     None(W),
-    Gzip(flate2::write::GzEncoder<W>),
+    Gzip(super::pgzip::ParGzEncoder<W>),
     Xz(liblzma::write::XzEncoder<W>),
     Zstd(zstd::stream::write::Encoder<'static, W>),
 }
@@ -137,13 +137,13 @@ impl<W: Write> Encoder<W> {
     pub(crate) fn new(c: Compression, level: u32, threads: u32, out: W) -> io::Result<Encoder<W>> {
         Ok(match c {
             Compression::None => Encoder::None(out),
-            // GzBuilder writes mtime 0, no name and OS 255: the same bytes
-            // every time.
+            // One member compressed on all cores, mtime 0, no name, OS
+            // 255: the same bytes every time (see pgzip).
             Compression::Gzip => {
                 if level > 9 {
                     return Err(bad_level(c, level, 9));
                 }
-                Encoder::Gzip(flate2::GzBuilder::new().write(out, flate2::Compression::new(level)))
+                Encoder::Gzip(super::pgzip::ParGzEncoder::new(out, level))
             }
             Compression::Xz => {
                 if level > 9 {

@@ -18,6 +18,7 @@
 mod append;
 mod compress;
 mod inspect;
+mod pgzip;
 
 pub use append::{append, AppendOptions, AppendReport, Budget, Segment};
 pub use compress::Compression;

@@ -218,8 +218,10 @@ pub(super) fn collect(
                     } else {
                         (rel.to_owned(), &raw)
                     };
-                let zstd = zstd::bulk::compress(stored, HOLD_LEVEL)
+                let mut zstd = zstd::bulk::compress(stored, HOLD_LEVEL)
                     .map_err(src.read_err(format!("{}: holding in memory", e.path)))?;
+                // compress() allocates the worst case; keep only the bytes.
+                zstd.shrink_to_fit();
                 let name = module_name_from_path(&stored_rel);
                 checks.push(Pending {
                     path: e.path.clone(),
