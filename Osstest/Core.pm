@@ -364,8 +364,8 @@ flag the build is native. For C<arch=armhf> on an C<arch-amd64> host:
                        defconfig_target, image_target, image_path, dtbs,
                        defconfig, build, modules_install, dtbs_install }
     xen              { make_vars => { XEN_TARGET_ARCH => 'arm32', ... },
-                       hypervisor, tools_configure, tools_build,
-                       tools_unavailable }
+                       hypervisor, hypervisor_unavailable,
+                       tools_configure, tools_build, tools_unavailable }
     xen_unavailable  undef  (why, where Xen does not build for the target)
 
 Each command is C<< { env => {...}, argv => [...], shell => '...' } >>;

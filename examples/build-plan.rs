@@ -70,7 +70,12 @@ fn main() {
     println!("  cp {} dist/boot/vmlinuz-VERSION", l.image_path);
     match (&p.xen, &p.xen_unavailable) {
         (Some(x), _) => {
-            println!("xen:\n  {}", x.hypervisor.shell);
+            println!("xen:");
+            match (&x.hypervisor, &x.hypervisor_unavailable) {
+                (Some(h), _) => println!("  {}", h.shell),
+                (_, Some(why)) => println!("  (no hypervisor: {why})"),
+                _ => {}
+            }
             match (&x.tools_configure, &x.tools_build, &x.tools_unavailable) {
                 (Some(c), Some(b), _) => println!("  {}\n  {}", c.shell, b.shell),
                 (_, _, Some(why)) => println!("  (no tools: {why})"),

@@ -117,8 +117,14 @@ pub struct XenRunes {
     /// The variables every make of the tree needs (`XEN_TARGET_ARCH`,
     /// `CROSS_COMPILE`); empty for a native build.
     pub make_vars: BTreeMap<String, String>,
-    /// `make [VARS] dist-xen`: the hypervisor.
-    pub hypervisor: Command,
+    /// `make [VARS] dist-xen`: the hypervisor, unless it does not build
+    /// for the target.
+    pub hypervisor: Option<Command>,
+    /// Why the hypervisor does not build for the target, when it does not
+    /// (x86_32: Xen's makefile only prints "Xen x86/32 target no longer
+    /// supported!"; osstest's i386 jobs take the hypervisor from the amd64
+    /// build).
+    pub hypervisor_unavailable: Option<String>,
     /// `[PKG_CONFIG_LIBDIR=...] ./configure [--build= --host=]`: the
     /// tools' configuration, unless they cannot be built.
     pub tools_configure: Option<Command>,
@@ -226,12 +232,25 @@ pub fn xen(plan: &BuildPlan) -> Result<XenRunes, RunesError> {
         Ok((c, b)) => (Some(c), Some(b), None),
         Err(e) => (None, None, Some(e.to_string())),
     };
+    let (hypervisor, hypervisor_unavailable) = if xen_arch == "x86_32" {
+        (
+            None,
+            Some(format!(
+                "Xen's hypervisor does not build for {} (XEN_TARGET_ARCH=x86_32): \
+                 take it from an amd64 build",
+                t.debian
+            )),
+        )
+    } else {
+        (Some(Command::make(&vars, &[], &["dist-xen"])), None)
+    };
     Ok(XenRunes {
         make_vars: vars
             .iter()
             .map(|(k, v)| (k.to_string(), v.clone()))
             .collect(),
-        hypervisor: Command::make(&vars, &[], &["dist-xen"]),
+        hypervisor,
+        hypervisor_unavailable,
         tools_configure,
         tools_build,
         tools_unavailable,
@@ -345,7 +364,7 @@ mod tests {
         assert_eq!(l.defconfig.shell, "make x86_64_defconfig");
         assert!(l.dtbs_install.is_none());
         let x = xen(&p).unwrap();
-        assert_eq!(x.hypervisor.shell, "make dist-xen");
+        assert_eq!(x.hypervisor.unwrap().shell, "make dist-xen");
         assert_eq!(x.tools_configure.unwrap().shell, "./configure");
         let all = serde_json::to_string(&PlanReport::new(&p)).unwrap();
         for v in ["CROSS_COMPILE", "ARCH=", "--host", "PKG_CONFIG_LIBDIR"] {
@@ -401,12 +420,38 @@ mod tests {
         ]);
         let x = xen(&p).unwrap();
         assert_eq!(
-            x.hypervisor.shell,
+            x.hypervisor.unwrap().shell,
             "make XEN_TARGET_ARCH=riscv64 CROSS_COMPILE=riscv64-linux-gnu- dist-xen"
         );
         assert_eq!(
             x.tools_unavailable.unwrap(),
             "Xen's tools build for x86 and Arm only, not riscv64"
+        );
+    }
+
+    #[test]
+    fn i386_has_tools_but_no_hypervisor() {
+        let p = plan(&[
+            ("arch", "i386"),
+            ("build_arch", "amd64"),
+            ("suite", "bookworm"),
+        ]);
+        let x = xen(&p).unwrap();
+        assert_eq!(x.hypervisor, None);
+        assert_eq!(
+            x.hypervisor_unavailable.unwrap(),
+            "Xen's hypervisor does not build for i386 (XEN_TARGET_ARCH=x86_32): take it \
+             from an amd64 build"
+        );
+        assert_eq!(
+            x.tools_build.unwrap().shell,
+            "PKG_CONFIG_LIBDIR=/usr/lib/i386-linux-gnu/pkgconfig:/usr/share/pkgconfig make \
+             XEN_TARGET_ARCH=x86_32 CROSS_COMPILE=i686-linux-gnu- dist-tools"
+        );
+        let l = linux(&p);
+        assert_eq!(
+            l.defconfig.shell,
+            "make ARCH=i386 CROSS_COMPILE=i686-linux-gnu- i386_defconfig"
         );
     }
 
