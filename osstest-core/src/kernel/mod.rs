@@ -806,11 +806,14 @@ impl KernelSource {
         stream: Option<Box<dyn Read + '_>>,
     ) -> Result<KernelInfo, KernelError> {
         let dest = match out {
-            Some((d, _)) => Some(Dest::new(d).map_err(|source| KernelError::Extract {
-                source_path: self.path.clone(),
-                member: String::new(),
-                source,
-            })?),
+            Some((d, _)) => {
+                let open_err = |source| KernelError::Open {
+                    path: d.to_owned(),
+                    source,
+                };
+                fs::create_dir_all(d).map_err(open_err)?;
+                Some(Dest::new(d).map_err(|e| open_err(io::Error::other(e.to_string())))?)
+            }
             None => None,
         };
         let mut versions: Vec<(String, String)> = Vec::new(); // (version, member)
@@ -1043,7 +1046,6 @@ impl KernelSource {
         Ok((info, plain))
     }
 
-    #[allow(clippy::too_many_arguments)]
     fn write(
         &self,
         dest: &Dest,
