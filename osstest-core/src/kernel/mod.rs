@@ -466,6 +466,10 @@ pub struct KernelInfo {
     pub extracted: usize,
     /// For [`KernelSource::unpick`]: how many modules were extracted.
     pub extracted_modules: usize,
+    /// For [`KernelSource::unpick`]: entries selected but deliberately not
+    /// extracted: the module tree's `build` and `source` links, which
+    /// `modules_install` points at the (absolute) kernel build tree.
+    pub skipped: Vec<String>,
 }
 
 /// The most bytes of one module read into memory to check it.
@@ -827,6 +831,7 @@ impl KernelSource {
         let mut reference: Option<Reference> = None;
         let (mut dtb_count, mut firmware_count, mut entries) = (0, 0, 0);
         let (mut extracted, mut extracted_modules) = (0, 0);
+        let mut skipped = Vec::new();
 
         let control = self.walk(stream, &mut |e| {
             entries += 1;
@@ -915,6 +920,14 @@ impl KernelSource {
                 Role::Firmware if is_file => firmware_count += 1,
                 _ => {}
             }
+            let build_link = e.role == Role::ModuleTree
+                && matches!(&e.kind, EntryKind::Symlink(t) if check_symlink_target(&e.path, t).is_err())
+                && e.path.split('/').count() == if e.path.starts_with("usr/") { 5 } else { 4 }
+                && (e.path.ends_with("/build") || e.path.ends_with("/source"));
+            if want && build_link {
+                skipped.push(e.path.clone());
+                return Ok(());
+            }
             if want && written.is_none() {
                 let dest = dest.as_ref().expect("want implies dest");
                 let ext = |source| KernelError::Extract {
@@ -1001,6 +1014,7 @@ impl KernelSource {
             image_path,
             extracted,
             extracted_modules,
+            skipped,
         })
     }
 
