@@ -165,7 +165,8 @@ C<%opts> (all optional; unknown keys die):
     boot_files => 0     nor System.map and config
     modules => [...]    only these modules: names ('dm-mod'), or
                         directories under the module tree ending in '/'
-                        ('kernel/fs/'); default all
+                        ('kernel/fs/'); default all. A name or
+                        directory matching no module dies.
     no_modules => 1     no modules at all
     dtbs => 0, firmware => 0
     other => 1          everything else too (the whole package)

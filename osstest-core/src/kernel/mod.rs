@@ -348,8 +348,9 @@ pub struct Selection {
     pub boot_files: bool,
     /// Modules: `None` for all; else only modules matching one of these:
     /// a module name (`ext4`; `-` and `_` are the same) or a directory
-    /// relative to the module tree, ending in `/` (`kernel/fs/`). The
-    /// module tree's other files (`modules.*`) come with any module.
+    /// relative to the module tree, ending in `/` (`kernel/fs/`). A
+    /// pattern that matches no module is an error. The module tree's other
+    /// files (`modules.*`) come with any module.
     pub modules: Option<Vec<String>>,
     /// Extract no modules at all (overrides `modules`).
     pub no_modules: bool,
@@ -389,9 +390,11 @@ impl Selection {
         if self.no_modules {
             return false;
         }
-        let Some(patterns) = &self.modules else {
-            return true;
-        };
+        self.modules.is_none() || self.module_patterns_matching(path).next().is_some()
+    }
+
+    /// The indexes of the `modules` patterns that module `path` matches.
+    fn module_patterns_matching<'a>(&'a self, path: &'a str) -> impl Iterator<Item = usize> + 'a {
         // Relative to lib/modules/VER/.
         let p = path.strip_prefix("usr/").unwrap_or(path);
         let rel = p
@@ -401,13 +404,18 @@ impl Selection {
         let file = rel.rsplit('/').next().unwrap_or(rel);
         let stem = Compression::from_name(file).map_or(file, |(_, s)| s);
         let name = stem.strip_suffix(".ko").unwrap_or(stem).replace('-', "_");
-        patterns.iter().any(|pat| {
-            if pat.ends_with('/') {
-                rel.starts_with(pat.as_str())
-            } else {
-                pat.replace('-', "_") == name
-            }
-        })
+        self.modules
+            .iter()
+            .flatten()
+            .enumerate()
+            .filter(move |(_, pat)| {
+                if pat.ends_with('/') {
+                    rel.starts_with(pat.as_str())
+                } else {
+                    pat.replace('-', "_") == name
+                }
+            })
+            .map(|(i, _)| i)
     }
 
     fn wants(&self, role: Role, path: &str) -> bool {
@@ -832,6 +840,13 @@ impl KernelSource {
         let (mut dtb_count, mut firmware_count, mut entries) = (0, 0, 0);
         let (mut extracted, mut extracted_modules) = (0, 0);
         let mut skipped = Vec::new();
+        // Which module patterns matched something: one that matches
+        // nothing is an error, never a silently empty selection.
+        let mut pattern_used = vec![
+            false;
+            out.and_then(|(_, s)| s.modules.as_ref())
+                .map_or(0, Vec::len)
+        ];
 
         let control = self.walk(stream, &mut |e| {
             entries += 1;
@@ -877,6 +892,11 @@ impl KernelSource {
                 Role::Config if is_file => config = Some(e.path.clone()),
                 Role::Module if is_file => {
                     module_count += 1;
+                    if let Some((_, sel)) = out {
+                        for i in sel.module_patterns_matching(&e.path) {
+                            pattern_used[i] = true;
+                        }
+                    }
                     let name = e.path.rsplit('/').next().unwrap_or("");
                     let comp = Compression::from_name(name)
                         .map_or(Compression::None, |(c, _)| c);
@@ -951,6 +971,26 @@ impl KernelSource {
             Ok(())
         })?;
 
+        if let Some((_, sel)) = out.filter(|(_, s)| !s.no_modules) {
+            let unmatched: Vec<&str> = sel
+                .modules
+                .iter()
+                .flatten()
+                .zip(&pattern_used)
+                .filter(|(_, used)| !**used)
+                .map(|(p, _)| p.as_str())
+                .collect();
+            if !unmatched.is_empty() {
+                return Err(self.mismatch(format!(
+                    "no module matches {} of the selection",
+                    unmatched
+                        .iter()
+                        .map(|p| format!("{p:?}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )));
+            }
+        }
         let Some((image_member, arch, image_path)) = image else {
             return Err(
                 self.mismatch("no kernel image (boot/vmlinuz-VER or boot/vmlinux-VER)".into())
