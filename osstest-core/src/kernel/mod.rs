@@ -331,6 +331,34 @@ pub fn classify(path: &str) -> (Role, Option<&str>) {
     (Role::Other, None)
 }
 
+/// Whether a first 512-byte block is a tar header (its checksum holds,
+/// whatever the format: v7, ustar, GNU) or the zero block of an empty tar.
+fn looks_like_tar(block: &[u8]) -> bool {
+    if block.len() != 512 {
+        return false;
+    }
+    if block.iter().all(|b| *b == 0) {
+        return true;
+    }
+    let field = String::from_utf8_lossy(&block[148..156]);
+    let Ok(want) = u32::from_str_radix(field.trim_matches(|c: char| c == ' ' || c == '\0'), 8)
+    else {
+        return false;
+    };
+    let sum: u32 = block
+        .iter()
+        .enumerate()
+        .map(|(i, b)| {
+            if (148..156).contains(&i) {
+                32
+            } else {
+                u32::from(*b)
+            }
+        })
+        .sum();
+    sum == want
+}
+
 /// A kernel source: a `.deb`, a kerndist tarball or a tree.
 #[derive(Debug, Clone)]
 pub struct KernelSource {
@@ -607,9 +635,22 @@ impl KernelSource {
                     Some(s) => s,
                     None => open()?,
                 };
-                let (_, d) =
+                let (kind, mut d) =
                     Decompressor::detect(r).map_err(self.read_err("the compressed tar".into()))?;
-                self.visit_tar(d, "tar", f)?;
+                // Look at the first header before handing over to the tar
+                // reader, whose errors on a non-tar are cryptic.
+                let mut head = Vec::with_capacity(512);
+                (&mut d)
+                    .take(512)
+                    .read_to_end(&mut head)
+                    .map_err(self.read_err(format!("the {kind} tar")))?;
+                if !looks_like_tar(&head) {
+                    return Err(self.mismatch(format!(
+                        "not a .deb nor a tar archive ({kind} data not starting with a tar \
+                         header; tars compressed with gzip, xz or zstd are read)"
+                    )));
+                }
+                self.visit_tar(io::Cursor::new(head).chain(d), "tar", f)?;
                 Ok(None)
             }
         }
@@ -1146,6 +1187,26 @@ mod tests {
         assert_eq!(normalise("./a//b/./c").unwrap(), "a/b/c");
         assert_eq!(normalise("/abs").unwrap(), "abs");
         assert!(normalise("a/../../b").is_err());
+    }
+
+    #[test]
+    fn recognises_tar_headers() {
+        for mut h in [
+            tar::Header::new_gnu(),
+            tar::Header::new_ustar(),
+            tar::Header::new_old(),
+        ] {
+            h.set_path("boot/vmlinuz-6.1").unwrap();
+            h.set_size(3);
+            h.set_cksum();
+            assert!(looks_like_tar(h.as_bytes()));
+            let mut bad = *h.as_bytes();
+            bad[0] = b'X';
+            assert!(!looks_like_tar(&bad));
+        }
+        assert!(looks_like_tar(&[0u8; 512]));
+        assert!(!looks_like_tar(&[b'a'; 512]));
+        assert!(!looks_like_tar(&[0u8; 100]));
     }
 
     #[test]
