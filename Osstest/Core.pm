@@ -404,7 +404,9 @@ Checks C<$source> as C<kernel_info> does and extracts under C<$destdir>
 (created if missing) the image, System.map and config, the modules and
 their C<modules.*> files, DTBs and firmware, keeping their relative paths.
 Returns C<kernel_info>'s hashref plus C<destdir>, C<image_path> (the
-extracted image), C<extracted> (entries written) and C<extracted_modules>.
+extracted image), C<extracted> (entries written), C<extracted_modules> and
+C<skipped> (an arrayref: the module tree's C<build> and C<source> links,
+which C<modules_install> points at the absolute build tree, are left out).
 
 C<%opts> (all optional; unknown keys die):
 
@@ -412,7 +414,8 @@ C<%opts> (all optional; unknown keys die):
     boot_files => 0     nor System.map and config
     modules => [...]    only these modules: names ('dm-mod'), or
                         directories under the module tree ending in '/'
-                        ('kernel/fs/'); default all
+                        ('kernel/fs/'); default all. A name or
+                        directory matching no module dies.
     no_modules => 1     no modules at all
     dtbs => 0, firmware => 0
     other => 1          everything else too (the whole package)

@@ -101,6 +101,12 @@ fn tree(dir: &Path, p: &Parts, image_head: &[u8], extra: &[(String, Vec<u8>)]) {
         &dir.join(format!("lib/modules/{v}/modules.order")),
         b"kernel/x.ko\n",
     );
+    // As `make modules_install` leaves it: a link to the build tree.
+    std::os::unix::fs::symlink(
+        "/home/osstest/build.1.build-arm64/linux",
+        dir.join(format!("lib/modules/{v}/build")),
+    )
+    .unwrap();
 }
 
 /// A kerndist tarball of a tree as osstest's `built_stash` makes it
@@ -290,6 +296,9 @@ fn three_sources_agree_and_match_their_inputs() {
         assert!(d
             .join(format!("boot/dtbs/{}/vendor/board.dtb", p.version))
             .is_file());
+        let build = format!("lib/modules/{}/build", p.version);
+        assert_eq!(u.skipped, vec![build.clone()]);
+        assert!(fs::symlink_metadata(d.join(&build)).is_err());
         infos.push((info.kind_free(), u.extracted));
     }
     assert_eq!(infos[0], infos[1]);

@@ -10,19 +10,21 @@
 //!
 //! Debian's dpkg writes `data.tar.xz` as several xz blocks (15 for the
 //! bookworm arm64 kernel), and liblzma (≥ 5.4) can decode independent blocks
-//! on several threads. The `xz2` crate (0.1.7, unmaintained since 2022)
-//! binds only the single-threaded decoder (its `MtStreamBuilder` builds
-//! encoders only); its maintained fork `liblzma` (0.4) adds
-//! `MtStreamBuilder::decoder`, so this module uses `liblzma` with its
-//! `parallel` feature. Measured with `benches/unpick.sh` on the 2-core build
-//! machine, decoding the data.tar.xz of `linux-image-6.1.0-50-arm64`
-//! (59 MB, 343 MB out) to nowhere:
+//! on several threads (`lzma_stream_decoder_mt`). The `xz2` crate (0.1.7)
+//! builds on `lzma-sys`, whose bundled liblzma 5.2 predates that decoder,
+//! and its `MtStreamBuilder` builds encoders only; its maintained fork
+//! `liblzma` (0.4, bundling liblzma 5.8) adds `MtStreamBuilder::decoder`,
+//! so this module uses `liblzma` with its `parallel` feature. Measured with `benches/unpick.sh` (best of 3) on
+//! the 2-core build machine while other builds ran (load average 5 to 7,
+//! so only the ratios mean much), decoding the data.tar.xz of
+//! `linux-image-6.1.0-50-arm64` (57 MB, 343 MB out) to nowhere:
 //!
 //! | decoder | wall time |
 //! | --- | --- |
-//! | `liblzma`, 1 thread (what `xz2` can do) | 5.0 s |
-//! | `liblzma`, 2 threads | 2.9 s |
-//! | `xz -T2 -dc` | 2.8 s |
+//! | `liblzma`, 1 thread (all `xz2` can do) | 5.45 s |
+//! | `liblzma`, 2 threads | 3.64 s |
+//! | `xz -T1 -dc` | 6.00 s |
+//! | `xz -T2 -dc` | 4.83 s |
 //!
 //! Both crates wrap the same C library, so the single-threaded figure is
 //! what `xz2` would give; the choice is the multithreaded decoder.

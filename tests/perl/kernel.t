@@ -28,6 +28,9 @@ ok(!-e "$d/out/lib/modules/$i->{version}/kernel/net", 'unselected modules left o
 cmp_ok($u->{extracted_modules}, '>', 10, 'md modules too');
 cmp_ok($u->{extracted_modules}, '<', 200, 'but not all');
 
+eval { kernel_unpick($deb, "$d/y", { modules => ['ext4', 'no-such-module', 'kernel/nowhere/'] }) };
+like($@, qr/no module matches "no-such-module", "kernel\/nowhere\/"/, 'a selection matching nothing dies naming it');
+
 eval { kernel_unpick($deb, "$d/x", { modles => ['ext4'] }) };
 like($@, qr/modles/, 'unknown option dies naming it');
 eval { kernel_info("$d/nonesuch") };

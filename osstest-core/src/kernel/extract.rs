@@ -23,9 +23,13 @@ use std::os::unix::fs::{symlink, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
+/// The buffer for copying a file's data.
+const COPY_BUFFER: usize = 256 * 1024;
+
 /// A destination directory.
 pub struct Dest {
     root: PathBuf,
+    buf: std::cell::RefCell<Vec<u8>>,
 }
 
 /// Why something could not be written; the caller names the member.
@@ -48,6 +52,9 @@ pub enum DestError {
         /// Bytes the header gave.
         want: u64,
     },
+    /// Reading the entry's data failed.
+    #[error("reading its data: {0}")]
+    Read(io::Error),
     /// Writing failed.
     #[error("{path}: {source}")]
     Io {
@@ -94,6 +101,7 @@ impl Dest {
         fs::create_dir_all(root).map_err(io_err(root))?;
         Ok(Dest {
             root: root.to_owned(),
+            buf: std::cell::RefCell::new(vec![0u8; COPY_BUFFER]),
         })
     }
 
@@ -161,11 +169,26 @@ impl Dest {
         let tmp = Self::temp_beside(&p);
         let result = (|| {
             let mut f = File::create(&tmp).map_err(io_err(&tmp))?;
-            let got = io::copy(&mut data.take(size + 1), &mut f).map_err(io_err(&p))?;
+            // Large reads and writes (io::copy's are 8 KiB): the image and
+            // the data of a whole package go through here.
+            let mut buf = self.buf.borrow_mut();
+            let mut got = 0u64;
+            loop {
+                let n = match data.read(&mut buf) {
+                    Ok(0) => break,
+                    Ok(n) => n,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    Err(e) => return Err(DestError::Read(e)),
+                };
+                got += n as u64;
+                if got > size {
+                    break;
+                }
+                f.write_all(&buf[..n]).map_err(io_err(&tmp))?;
+            }
             if got != size {
                 return Err(DestError::Size { got, want: size });
             }
-            f.flush().map_err(io_err(&tmp))?;
             f.set_permissions(fs::Permissions::from_mode(mode & 0o777))
                 .map_err(io_err(&tmp))?;
             f.set_modified(SystemTime::UNIX_EPOCH + Duration::from_secs(mtime))

@@ -331,6 +331,34 @@ pub fn classify(path: &str) -> (Role, Option<&str>) {
     (Role::Other, None)
 }
 
+/// Whether a first 512-byte block is a tar header (its checksum holds,
+/// whatever the format: v7, ustar, GNU) or the zero block of an empty tar.
+fn looks_like_tar(block: &[u8]) -> bool {
+    if block.len() != 512 {
+        return false;
+    }
+    if block.iter().all(|b| *b == 0) {
+        return true;
+    }
+    let field = String::from_utf8_lossy(&block[148..156]);
+    let Ok(want) = u32::from_str_radix(field.trim_matches(|c: char| c == ' ' || c == '\0'), 8)
+    else {
+        return false;
+    };
+    let sum: u32 = block
+        .iter()
+        .enumerate()
+        .map(|(i, b)| {
+            if (148..156).contains(&i) {
+                32
+            } else {
+                u32::from(*b)
+            }
+        })
+        .sum();
+    sum == want
+}
+
 /// A kernel source: a `.deb`, a kerndist tarball or a tree.
 #[derive(Debug, Clone)]
 pub struct KernelSource {
@@ -348,8 +376,9 @@ pub struct Selection {
     pub boot_files: bool,
     /// Modules: `None` for all; else only modules matching one of these:
     /// a module name (`ext4`; `-` and `_` are the same) or a directory
-    /// relative to the module tree, ending in `/` (`kernel/fs/`). The
-    /// module tree's other files (`modules.*`) come with any module.
+    /// relative to the module tree, ending in `/` (`kernel/fs/`). A
+    /// pattern that matches no module is an error. The module tree's other
+    /// files (`modules.*`) come with any module.
     pub modules: Option<Vec<String>>,
     /// Extract no modules at all (overrides `modules`).
     pub no_modules: bool,
@@ -389,9 +418,11 @@ impl Selection {
         if self.no_modules {
             return false;
         }
-        let Some(patterns) = &self.modules else {
-            return true;
-        };
+        self.modules.is_none() || self.module_patterns_matching(path).next().is_some()
+    }
+
+    /// The indexes of the `modules` patterns that module `path` matches.
+    fn module_patterns_matching<'a>(&'a self, path: &'a str) -> impl Iterator<Item = usize> + 'a {
         // Relative to lib/modules/VER/.
         let p = path.strip_prefix("usr/").unwrap_or(path);
         let rel = p
@@ -401,13 +432,18 @@ impl Selection {
         let file = rel.rsplit('/').next().unwrap_or(rel);
         let stem = Compression::from_name(file).map_or(file, |(_, s)| s);
         let name = stem.strip_suffix(".ko").unwrap_or(stem).replace('-', "_");
-        patterns.iter().any(|pat| {
-            if pat.ends_with('/') {
-                rel.starts_with(pat.as_str())
-            } else {
-                pat.replace('-', "_") == name
-            }
-        })
+        self.modules
+            .iter()
+            .flatten()
+            .enumerate()
+            .filter(move |(_, pat)| {
+                if pat.ends_with('/') {
+                    rel.starts_with(pat.as_str())
+                } else {
+                    pat.replace('-', "_") == name
+                }
+            })
+            .map(|(i, _)| i)
     }
 
     fn wants(&self, role: Role, path: &str) -> bool {
@@ -466,6 +502,10 @@ pub struct KernelInfo {
     pub extracted: usize,
     /// For [`KernelSource::unpick`]: how many modules were extracted.
     pub extracted_modules: usize,
+    /// For [`KernelSource::unpick`]: entries selected but deliberately not
+    /// extracted: the module tree's `build` and `source` links, which
+    /// `modules_install` points at the (absolute) kernel build tree.
+    pub skipped: Vec<String>,
 }
 
 /// The most bytes of one module read into memory to check it.
@@ -598,9 +638,22 @@ impl KernelSource {
                     Some(s) => s,
                     None => open()?,
                 };
-                let (_, d) =
+                let (kind, mut d) =
                     Decompressor::detect(r).map_err(self.read_err("the compressed tar".into()))?;
-                self.visit_tar(d, "tar", f)?;
+                // Look at the first header before handing over to the tar
+                // reader, whose errors on a non-tar are cryptic.
+                let mut head = Vec::with_capacity(512);
+                (&mut d)
+                    .take(512)
+                    .read_to_end(&mut head)
+                    .map_err(self.read_err(format!("the {kind} tar")))?;
+                if !looks_like_tar(&head) {
+                    return Err(self.mismatch(format!(
+                        "not a .deb nor a tar archive ({kind} data not starting with a tar \
+                         header; tars compressed with gzip, xz or zstd are read)"
+                    )));
+                }
+                self.visit_tar(io::Cursor::new(head).chain(d), "tar", f)?;
                 Ok(None)
             }
         }
@@ -809,11 +862,14 @@ impl KernelSource {
         stream: Option<Box<dyn Read + '_>>,
     ) -> Result<KernelInfo, KernelError> {
         let dest = match out {
-            Some((d, _)) => Some(Dest::new(d).map_err(|source| KernelError::Extract {
-                source_path: self.path.clone(),
-                member: String::new(),
-                source,
-            })?),
+            Some((d, _)) => {
+                let open_err = |source| KernelError::Open {
+                    path: d.to_owned(),
+                    source,
+                };
+                fs::create_dir_all(d).map_err(open_err)?;
+                Some(Dest::new(d).map_err(|e| open_err(io::Error::other(e.to_string())))?)
+            }
             None => None,
         };
         let mut versions: Vec<(String, String)> = Vec::new(); // (version, member)
@@ -827,6 +883,14 @@ impl KernelSource {
         let mut reference: Option<Reference> = None;
         let (mut dtb_count, mut firmware_count, mut entries) = (0, 0, 0);
         let (mut extracted, mut extracted_modules) = (0, 0);
+        let mut skipped = Vec::new();
+        // Which module patterns matched something: one that matches
+        // nothing is an error, never a silently empty selection.
+        let mut pattern_used = vec![
+            false;
+            out.and_then(|(_, s)| s.modules.as_ref())
+                .map_or(0, Vec::len)
+        ];
 
         let control = self.walk(stream, &mut |e| {
             entries += 1;
@@ -872,6 +936,11 @@ impl KernelSource {
                 Role::Config if is_file => config = Some(e.path.clone()),
                 Role::Module if is_file => {
                     module_count += 1;
+                    if let Some((_, sel)) = out {
+                        for i in sel.module_patterns_matching(&e.path) {
+                            pattern_used[i] = true;
+                        }
+                    }
                     let name = e.path.rsplit('/').next().unwrap_or("");
                     let comp = Compression::from_name(name)
                         .map_or(Compression::None, |(c, _)| c);
@@ -915,6 +984,14 @@ impl KernelSource {
                 Role::Firmware if is_file => firmware_count += 1,
                 _ => {}
             }
+            let build_link = e.role == Role::ModuleTree
+                && matches!(&e.kind, EntryKind::Symlink(t) if check_symlink_target(&e.path, t).is_err())
+                && e.path.split('/').count() == if e.path.starts_with("usr/") { 5 } else { 4 }
+                && (e.path.ends_with("/build") || e.path.ends_with("/source"));
+            if want && build_link {
+                skipped.push(e.path.clone());
+                return Ok(());
+            }
             if want && written.is_none() {
                 let dest = dest.as_ref().expect("want implies dest");
                 let ext = |source| KernelError::Extract {
@@ -938,6 +1015,26 @@ impl KernelSource {
             Ok(())
         })?;
 
+        if let Some((_, sel)) = out.filter(|(_, s)| !s.no_modules) {
+            let unmatched: Vec<&str> = sel
+                .modules
+                .iter()
+                .flatten()
+                .zip(&pattern_used)
+                .filter(|(_, used)| !**used)
+                .map(|(p, _)| p.as_str())
+                .collect();
+            if !unmatched.is_empty() {
+                return Err(self.mismatch(format!(
+                    "no module matches {} of the selection",
+                    unmatched
+                        .iter()
+                        .map(|p| format!("{p:?}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )));
+            }
+        }
         let Some((image_member, arch, image_path)) = image else {
             return Err(
                 self.mismatch("no kernel image (boot/vmlinuz-VER or boot/vmlinux-VER)".into())
@@ -1001,6 +1098,7 @@ impl KernelSource {
             image_path,
             extracted,
             extracted_modules,
+            skipped,
         })
     }
 
@@ -1047,7 +1145,6 @@ impl KernelSource {
         Ok((info, plain))
     }
 
-    #[allow(clippy::too_many_arguments)]
     fn write(
         &self,
         dest: &Dest,
@@ -1094,6 +1191,26 @@ mod tests {
         assert_eq!(normalise("./a//b/./c").unwrap(), "a/b/c");
         assert_eq!(normalise("/abs").unwrap(), "abs");
         assert!(normalise("a/../../b").is_err());
+    }
+
+    #[test]
+    fn recognises_tar_headers() {
+        for mut h in [
+            tar::Header::new_gnu(),
+            tar::Header::new_ustar(),
+            tar::Header::new_old(),
+        ] {
+            h.set_path("boot/vmlinuz-6.1").unwrap();
+            h.set_size(3);
+            h.set_cksum();
+            assert!(looks_like_tar(h.as_bytes()));
+            let mut bad = *h.as_bytes();
+            bad[0] = b'X';
+            assert!(!looks_like_tar(&bad));
+        }
+        assert!(looks_like_tar(&[0u8; 512]));
+        assert!(!looks_like_tar(&[b'a'; 512]));
+        assert!(!looks_like_tar(&[0u8; 100]));
     }
 
     #[test]
