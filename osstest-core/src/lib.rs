@@ -11,6 +11,12 @@
 //! One module per concept, data flowing one way:
 //!
 //! - [`arch`]: Debian architecture facts.
+//! - [`deb_write`]: writing a kernel's `linux-image` package.
+//! - [`kernel_outputs`]: what a kernel build stashes for later jobs.
+//! - [`target_install`]: putting our kernel onto the system d-i installs.
 #![deny(missing_docs)]
 
 pub mod arch;
+pub mod deb_write;
+pub mod kernel_outputs;
+pub mod target_install;
