@@ -710,7 +710,7 @@ Comment: This package was built by osstest, the Xen Project's CI, from a
  its parts are under.
 
 Files: *
-Copyright: Linus Torvalds and many others
+Copyright: 1991-2025 Linus Torvalds and the other authors of Linux
 License: GPL-2
  This program is free software; you can redistribute it and/or modify it
  under the terms of the GNU General Public License version 2 as published by
@@ -719,6 +719,54 @@ License: GPL-2
  On Debian systems, the complete text of the GNU General Public License
  version 2 can be found in `/usr/share/common-licenses/GPL-2'.
 ";
+
+/// `seconds` since the epoch as an RFC 5322 date, as `dpkg-parsechangelog`
+/// wants it: `Tue, 14 Nov 2023 22:13:20 +0000`.
+fn rfc5322(seconds: u64) -> String {
+    // Days to the civil date: Howard Hinnant's days_from_civil, inverted.
+    let days = (seconds / 86400) as i64;
+    let secs = seconds % 86400;
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    format!(
+        "{}, {:02} {} {} {:02}:{:02}:{:02} +0000",
+        DAYS[days.rem_euclid(7) as usize],
+        day,
+        MONTHS[(month - 1) as usize],
+        year,
+        secs / 3600,
+        secs / 60 % 60,
+        secs % 60
+    )
+}
+
+/// The package's `changelog.Debian.gz` (or `changelog.gz` for a native
+/// version): one entry, compressed the way dpkg's tools do (`gzip -9n`).
+fn changelog(package: &str, version: &str, suite: &str, maintainer: &str, epoch: u64) -> Vec<u8> {
+    let text = format!(
+        "{package} ({version}) {suite}; urgency=medium\n\n  \
+         * Built by osstest, the Xen Project's CI.\n\n \
+         -- {maintainer}  {}\n",
+        rfc5322(epoch)
+    );
+    let mut gz = flate2::GzBuilder::new()
+        .mtime(0)
+        .operating_system(3)
+        .write(Vec::new(), flate2::Compression::best());
+    gz.write_all(text.as_bytes()).expect("writing to memory");
+    gz.finish().expect("writing to memory")
+}
 
 /// Writes `linux-image-VER_VERSION_ARCH.deb` into `outdir` from the kernel
 /// tree `tree`. See the module docs for the layout and what is left out.
@@ -842,17 +890,32 @@ pub fn write_kernel_deb(
             }
         }
     }
-    // The copyright file, which is not in the tree.
+    // The changelog and copyright, which are not in the tree.
     {
-        let name = format!("./{}", doc.display());
-        tar.file(&name, 0o644, COPYRIGHT.len() as u64, COPYRIGHT.as_bytes())
-            .map_err(write_err(&data_path))?;
-        md5sums.push_str(&format!(
-            "{:x}  {}\n",
-            Md5::digest(COPYRIGHT),
-            doc.display()
-        ));
-        installed_kib += (COPYRIGHT.len() as u64).div_ceil(1024);
+        let docdir = doc.parent().unwrap();
+        let native = !version.contains('-');
+        let log = changelog(
+            &package,
+            &version,
+            &opts.suite,
+            &opts.maintainer,
+            opts.source_date_epoch,
+        );
+        let log_name = if native {
+            "changelog.gz"
+        } else {
+            "changelog.Debian.gz"
+        };
+        for (path, bytes) in [
+            (docdir.join(log_name), &log[..]),
+            (doc.clone(), COPYRIGHT.as_bytes()),
+        ] {
+            let name = format!("./{}", path.display());
+            tar.file(&name, 0o644, bytes.len() as u64, bytes)
+                .map_err(write_err(&data_path))?;
+            md5sums.push_str(&format!("{:x}  {}\n", Md5::digest(bytes), path.display()));
+            installed_kib += (bytes.len() as u64).div_ceil(1024);
+        }
     }
     let xz = tar.finish().map_err(write_err(&data_path))?;
     let mut buffered = xz.finish().map_err(write_err(&data_path))?;
@@ -996,6 +1059,14 @@ mod tests {
         }
         assert!(check_package_name("linux-image-6.1.0-50-amd64").is_ok());
         assert!(check_package_name("linux-image-6.1.0_Foo").is_err());
+    }
+
+    #[test]
+    fn dates() {
+        // `date -u -R -d @N`
+        assert_eq!(rfc5322(0), "Thu, 01 Jan 1970 00:00:00 +0000");
+        assert_eq!(rfc5322(1_700_000_000), "Tue, 14 Nov 2023 22:13:20 +0000");
+        assert_eq!(rfc5322(951_782_400), "Tue, 29 Feb 2000 00:00:00 +0000");
     }
 
     #[test]
