@@ -9,6 +9,8 @@ use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
+use std::time::Instant;
 
 use md5::{Digest, Md5};
 use osstest_core::deb_write::{write_kernel_deb, KernelDeb, KernelDebOptions};
@@ -102,7 +104,14 @@ fn field(deb: &Path, name: &str) -> String {
         .to_owned()
 }
 
+static START: OnceLock<Instant> = OnceLock::new();
+
 fn write(tree: &Path, out: &Path, arch: &str, suite: &str) -> KernelDeb {
+    eprintln!(
+        "{:?} writing from {}",
+        START.get_or_init(Instant::now).elapsed(),
+        tree.display()
+    );
     let mut o = KernelDebOptions::new(arch, suite, EPOCH);
     // Level 0 keeps the test's time down; the format is the same.
     o.xz_level = 0;
@@ -114,6 +123,11 @@ fn write(tree: &Path, out: &Path, arch: &str, suite: &str) -> KernelDeb {
 /// the control fields are ours, and unpacked again it gives back the tree
 /// (with DTBs moved to `usr/lib/linux-image-VER/`), every md5sum right.
 fn check_with_dpkg_deb(deb: &KernelDeb, tree: &Path, work: &Path, modules_prefix: &str) {
+    eprintln!(
+        "{:?} checking {}",
+        START.get_or_init(Instant::now).elapsed(),
+        deb.path.display()
+    );
     let p = &deb.path;
     let r = &deb.release;
     let info = run(Command::new("dpkg-deb").arg("--info").arg(p));
@@ -236,9 +250,11 @@ impl Http {
             .stderr(Stdio::null())
             .spawn()
             .expect("python3 for an HTTP server");
+        // Killed and reaped by Drop, whatever happens next.
+        let http = Http { child, port };
         for _ in 0..100 {
             if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                return Http { child, port };
+                return http;
             }
             std::thread::sleep(std::time::Duration::from_millis(100));
         }
@@ -256,6 +272,10 @@ impl Drop for Http {
 /// Runs a late_command script against `root` the way d-i does, with
 /// `in-target` chrooting into the target.
 fn run_late_command(script: &str, root: &Path, work: &Path) {
+    eprintln!(
+        "{:?} late_command",
+        START.get_or_init(Instant::now).elapsed()
+    );
     let bin = work.join("di-bin");
     fs::create_dir_all(&bin).unwrap();
     let in_target = bin.join("in-target");
@@ -276,6 +296,11 @@ fn run_late_command(script: &str, root: &Path, work: &Path) {
 }
 
 fn chroot(root: &Path, args: &[&str]) -> String {
+    eprintln!(
+        "{:?} chroot {}",
+        START.get_or_init(Instant::now).elapsed(),
+        args.join(" ")
+    );
     run(Command::new("chroot").arg(root).args(args))
 }
 
@@ -324,6 +349,12 @@ fn amd64_install_remove_and_late_command() {
         .arg("sh")
         .arg(&chroot_tar)
         .arg(&root));
+    // As d-i does while it installs: dpkg does not fsync every file.
+    fs::write(
+        root.join("etc/dpkg/dpkg.cfg.d/force-unsafe-io"),
+        "force-unsafe-io\n",
+    )
+    .unwrap();
     // A netboot-sized initrd keeps the test short; which modules
     // initramfs-tools picks is its business, not the package's.
     fs::write(
@@ -332,13 +363,36 @@ fn amd64_install_remove_and_late_command() {
     )
     .unwrap();
 
-    // dpkg -i, then -r, then -P.
-    fs::copy(&deb.path, root.join("var/tmp/k.deb")).unwrap();
-    chroot(&root, &["dpkg", "-i", "/var/tmp/k.deb"]);
-    fs::remove_file(root.join("var/tmp/k.deb")).unwrap();
+    // The late_command script, package route: in-target dpkg -i.
+    let http = Http::serve(&out);
+    let name = deb.path.file_name().unwrap().to_str().unwrap();
+    let ti = target_install(&TargetInstallOptions {
+        release: release.clone(),
+        arch: "amd64".into(),
+        suite: "bookworm".into(),
+        deb_url: Some(format!("http://127.0.0.1:{}/{name}", http.port)),
+        ..Default::default()
+    })
+    .unwrap();
+    run_late_command(&ti.script, &root, w);
     check_installed(&root, &release);
-    assert!(root.join(format!("boot/vmlinuz-{release}")).is_file());
     let pkg = format!("linux-image-{release}");
+    assert_eq!(
+        chroot(&root, &["dpkg-query", "-W", "-f", "${Status}", &pkg]),
+        "install ok installed"
+    );
+    assert!(root.join(&ti.boot.kernel[1..]).is_file());
+    assert!(root.join(&ti.boot.initrd[1..]).is_file());
+    assert_eq!(ti.boot.modules_dir, format!("/lib/modules/{release}"));
+    assert_eq!(ti.boot.dtb_dir, None);
+    assert!(
+        !root
+            .join(format!("var/tmp/osstest-linux-image-{release}.deb"))
+            .exists(),
+        "the script left the package behind"
+    );
+
+    // dpkg -r, then -P.
     chroot(&root, &["dpkg", "-r", &pkg]);
     for f in ["vmlinuz", "initrd.img", "config", "System.map"] {
         assert!(
@@ -358,29 +412,6 @@ fn amd64_install_remove_and_late_command() {
         .output()
         .unwrap();
     assert!(!status.status.success(), "{pkg} still known to dpkg");
-
-    // The late_command script, package route.
-    let http = Http::serve(&out);
-    let name = deb.path.file_name().unwrap().to_str().unwrap();
-    let ti = target_install(&TargetInstallOptions {
-        release: release.clone(),
-        arch: "amd64".into(),
-        suite: "bookworm".into(),
-        deb_url: Some(format!("http://127.0.0.1:{}/{name}", http.port)),
-        ..Default::default()
-    })
-    .unwrap();
-    run_late_command(&ti.script, &root, w);
-    check_installed(&root, &release);
-    assert_eq!(
-        chroot(&root, &["dpkg-query", "-W", "-f", "${Status}", &pkg]),
-        "install ok installed"
-    );
-    assert!(root.join(&ti.boot.kernel[1..]).is_file());
-    assert!(root.join(&ti.boot.initrd[1..]).is_file());
-    assert_eq!(ti.boot.dtb_dir, None);
-    chroot(&root, &["dpkg", "-P", &pkg]);
-    assert!(!root.join(&ti.boot.initrd[1..]).exists());
 
     // The late_command script, kerndist route: a kerndist made as
     // osstest's build makes it (a gzipped tar of the dist tree).

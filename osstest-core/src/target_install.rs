@@ -164,9 +164,7 @@ pub fn target_install(opts: &TargetInstallOptions) -> Result<TargetInstall, Targ
                 "dist=/var/tmp/osstest-kerndist-$version.tar.gz\n\
                  wget -q -O \"$target$dist\" '{url}'\n\
                  # Keep the target's /lib -> usr/lib symlink (usr-merged systems).\n\
-                 in-target tar -xzf \"$dist\" -C / --no-same-owner --keep-directory-symlink \\\n    \
-                 ./boot/vmlinuz-$version ./boot/config-$version \\\n    \
-                 ./boot/System.map-$version ./lib/modules/$version $(tar -tzf \"$target$dist\" | grep -q '^\\./boot/dtbs/' && echo ./boot/dtbs)\n\
+                 in-target tar -xzf \"$dist\" -C / --no-same-owner --keep-directory-symlink\n\
                  rm -f \"$target$dist\"\n\
                  rm -f \"$target{moddir}/build\" \"$target{moddir}/source\"\n\
                  # DTBs where flash-kernel looks for them.\n\
@@ -187,12 +185,12 @@ pub fn target_install(opts: &TargetInstallOptions) -> Result<TargetInstall, Targ
         }
         _ => return Err(TargetInstallError::Source),
     }
-    s.push_str(&format!(
-        "\ntest -f \"$target/boot/initrd.img-$version\" || {{\n    \
+    s.push_str(
+        "\ntest -f \"$target/boot/initrd.img-$version\" || {\n    \
          echo \"late_command: no /boot/initrd.img-$version on the target\" >&2\n    \
          exit 1\n\
-         }}\n"
-    ));
+         }\n",
+    );
     let preseed = match &opts.script_url {
         Some(u) => {
             check("script_url", u, false)?;

@@ -14,6 +14,8 @@ use std::convert::Infallible;
 
 mod arch;
 pub use arch::*;
+mod kernel_deb;
+pub use kernel_deb::*;
 
 /// `_functions()`: the names of every registered function, for the tests
 /// that check `Osstest/Core.pm` exports and documents each one.
