@@ -1,6 +1,6 @@
 # kernel_deb, kernel_outputs and target_install across the bridge. The
 # package is checked with dpkg-deb; the full-size install into a chroot is
-# tests/kernel_deb.rs.
+# tests/kernel_deb_write.rs.
 use strict;
 use warnings;
 use Test::More;
