@@ -12,7 +12,7 @@ BEGIN {
     our ($VERSION, @ISA, @EXPORT, @EXPORT_OK, %EXPORT_TAGS);
     $VERSION     = '0.1.0';
     @ISA         = qw(Exporter);
-    @EXPORT      = qw(arch_info kernel_deb kernel_outputs target_install);
+    @EXPORT      = qw(arch_info kernel_info kernel_unpick kernel_deb kernel_outputs target_install);
     %EXPORT_TAGS = ();
     @EXPORT_OK   = qw();
 }
@@ -125,6 +125,53 @@ The facts about a Debian architecture, as a hashref:
     endian               little
 
 Dies naming the architecture if it is not one we know.
+
+=head2 kernel_info($source)
+
+Reads a kernel without extracting anything. C<$source> is a Debian
+C<linux-image-*> .deb, an osstest kerndist tarball (gzipped tar of
+C<dist/>), or a directory holding C<boot/> and C<lib/modules/VER/> (or
+C<usr/lib/modules/VER/>). Every module is read (decompressed if
+C<.ko.xz>, C<.ko.zst> or C<.ko.gz>) and must be for the image's machine and
+version. Returns a hashref:
+
+    version            6.1.0-50-arm64
+    arch               { format => 'arm64 Image', elf_machine => 183, bits => 64 }
+    source_kind        deb, kerndist or tree
+    debian_arch, package, package_version   (a .deb only; else undef)
+    image              boot/vmlinuz-6.1.0-50-arm64 (relative)
+    system_map, config relative paths, or undef
+    module_dir         lib/modules/VER or usr/lib/modules/VER, or undef
+    module_count       3684
+    module_compression { '' => 3684 } (or { xz => 4351 }, ...)
+    dtb_count, firmware_count, entries
+
+Dies naming the file and member at fault: a module for another machine
+or kernel version, a second image, a truncated or corrupt archive.
+
+=head2 kernel_unpick($source, $destdir, \%opts)
+
+Checks C<$source> as C<kernel_info> does and extracts under C<$destdir>
+(created if missing) the image, System.map and config, the modules and
+their C<modules.*> files, DTBs and firmware, keeping their relative paths.
+Returns C<kernel_info>'s hashref plus C<destdir>, C<image_path> (the
+extracted image), C<extracted> (entries written) and C<extracted_modules>.
+
+C<%opts> (all optional; unknown keys die):
+
+    image => 0          do not extract the image
+    boot_files => 0     nor System.map and config
+    modules => [...]    only these modules: names ('dm-mod'), or
+                        directories under the module tree ending in '/'
+                        ('kernel/fs/'); default all
+    no_modules => 1     no modules at all
+    dtbs => 0, firmware => 0
+    other => 1          everything else too (the whole package)
+
+Names are normalised; C<..>, absolute names, links leaving C<$destdir>,
+device nodes and writing through symbolic links are refused, so nothing
+is written outside C<$destdir>. Each file appears complete (written to a
+temporary name, then renamed).
 
 =head2 kernel_deb($source, $outdir, \%opts)
 

@@ -14,6 +14,7 @@ use std::time::Instant;
 
 use md5::{Digest, Md5};
 use osstest_core::deb_write::{write_kernel_deb, KernelDeb, KernelDebOptions};
+use osstest_core::kernel::{KernelSource, Selection};
 use osstest_core::target_install::{target_install, TargetInstallOptions};
 
 const EPOCH: u64 = 1_700_000_000;
@@ -211,23 +212,26 @@ fn check_with_dpkg_deb(deb: &KernelDeb, tree: &Path, work: &Path, modules_prefix
             (k, v)
         })
         .collect();
-    assert_eq!(
-        got.len(),
-        want.len(),
-        "number of files after the round trip"
-    );
-    for (k, v) in &want {
+    same_files(&got, &want, "dpkg-deb's round trip");
+    fs::remove_dir_all(&rt).unwrap();
+
+    // osstest-core's own reader sees the package as dpkg does.
+    let info = KernelSource::open(p).unwrap().info().unwrap();
+    assert_eq!(info.version, *r);
+    assert_eq!(info.package.as_deref(), Some(&*format!("linux-image-{r}")));
+    assert_eq!(info.debian_arch, Some(field(p, "Architecture")));
+}
+
+type Listing = BTreeMap<String, (String, Vec<u8>)>;
+
+fn same_files(got: &Listing, want: &Listing, what: &str) {
+    assert_eq!(got.len(), want.len(), "number of files after {what}");
+    for (k, v) in want {
         let g = got
             .get(k)
-            .unwrap_or_else(|| panic!("{k} missing after the round trip"));
-        assert!(
-            g == v,
-            "{k} differs after the round trip ({} vs {})",
-            g.0,
-            v.0
-        );
+            .unwrap_or_else(|| panic!("{k} missing after {what}"));
+        assert!(g == v, "{k} differs after {what} ({} vs {})", g.0, v.0);
     }
-    fs::remove_dir_all(&rt).unwrap();
 }
 
 /// A small HTTP server for the installer's wget, as osstest's controller
@@ -496,6 +500,35 @@ fn arm64_layout_and_lintian() {
     assert!(postinst.contains(&format!("version={release}\n")));
     assert!(postinst.contains("/etc/kernel/postinst.d"));
     check_with_dpkg_deb(&deb, &small, w, "usr/lib");
+    // The round trip through osstest-core's own unpicker: the whole
+    // package gives back the tree (plus the doc files), in trixie's place.
+    let unpicked = w.join("unpicked");
+    fs::create_dir(&unpicked).unwrap();
+    KernelSource::open(&deb.path)
+        .unwrap()
+        .unpick(&unpicked, &Selection::everything())
+        .unwrap();
+    let mut got = listing(&unpicked);
+    for doc in ["copyright", "changelog.Debian.gz"] {
+        assert!(got
+            .remove(&format!("usr/share/doc/linux-image-{release}/{doc}"))
+            .is_some());
+    }
+    let want: BTreeMap<_, _> = listing(&small)
+        .into_iter()
+        .map(|(k, v)| {
+            let k = match k.strip_prefix(&format!("boot/dtbs/{release}/")) {
+                Some(rest) => format!("usr/lib/linux-image-{release}/{rest}"),
+                None => match k.strip_prefix("lib/") {
+                    Some(rest) => format!("usr/lib/{rest}"),
+                    None => k,
+                },
+            };
+            (k, v)
+        })
+        .collect();
+    same_files(&got, &want, "osstest-core's unpick");
+    fs::remove_dir_all(&unpicked).unwrap();
     fs::remove_file(&deb.path).unwrap();
 
     // For bookworm's, checked by lintian.

@@ -11,12 +11,20 @@
 //! One module per concept, data flowing one way:
 //!
 //! - [`arch`]: Debian architecture facts.
+//! - [`compress`]: decompressing streams (none, gzip, xz on threads, zstd).
+//! - [`deb`]: reading Debian packages: ar members, control fields, the data tar.
 //! - [`deb_write`]: writing a kernel's `linux-image` package.
+//! - [`kernel`]: a kernel from a .deb, a kerndist tarball or a tree: visit, check, unpick.
 //! - [`kernel_outputs`]: what a kernel build stashes for later jobs.
+//! - [`modinfo`]: kernel module metadata read from a module's ELF file.
 //! - [`target_install`]: putting our kernel onto the system d-i installs.
 #![deny(missing_docs)]
 
 pub mod arch;
+pub mod compress;
+pub mod deb;
 pub mod deb_write;
+pub mod kernel;
 pub mod kernel_outputs;
+pub mod modinfo;
 pub mod target_install;

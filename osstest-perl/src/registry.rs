@@ -56,6 +56,8 @@ macro_rules! perl_fn {
 /// them. Add a line here for each new function in [`crate::api`].
 pub static FUNCTIONS: &[Function] = &[
     perl_fn!(arch_info(debian_arch)),
+    perl_fn!(kernel_info(source)),
+    perl_fn!(kernel_unpick(source, destdir, opts)),
     perl_fn!(kernel_deb(source, outdir, opts)),
     perl_fn!(kernel_outputs(runvars)),
     perl_fn!(target_install(opts)),

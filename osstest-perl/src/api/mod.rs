@@ -14,6 +14,8 @@ use std::convert::Infallible;
 
 mod arch;
 pub use arch::*;
+mod kernel;
+pub use kernel::*;
 mod kernel_deb;
 pub use kernel_deb::*;
 

@@ -1,0 +1,31 @@
+#!/bin/bash
+# Makes seed corpora for the fuzz targets under fuzz/corpus/ (not
+# committed): tiny kernel .debs written by dpkg-deb with each compression
+# it offers, a kerndist tarball made as osstest's built_stash makes it, and
+# compressed streams. One real module comes from the cached bookworm arm64
+# kernel (tests/fetch).
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+corpus=$top/fuzz/corpus
+deb=$("$top/tests/fetch" kernel bookworm arm64 arm64)
+ver=$(basename "$deb" | sed 's/^linux-image-\(.*\)_.*_.*\.deb$/\1/')
+
+w=$(mktemp -d)
+trap 'rm -rf "$w"' EXIT
+mkdir -p "$w/pkg/DEBIAN" "$w/pkg/boot" "$w/pkg/lib/modules/$ver/kernel/lib" \
+    "$corpus/deb" "$corpus/kerndist" "$corpus/decompress"
+dpkg-deb --fsys-tarfile "$deb" | tar -xO --wildcards '*/kernel/lib/crc-itu-t.ko' \
+    >"$w/pkg/lib/modules/$ver/kernel/lib/crc-itu-t.ko"
+printf 'Package: linux-image-%s\nVersion: 1\nArchitecture: arm64\nMaintainer: T <t@example.org>\nDescription: t\n' \
+    "$ver" >"$w/pkg/DEBIAN/control"
+# An arm64 Image header: "ARM\x64" at 0x38.
+{ head -c 56 /dev/zero; printf 'ARM\x64'; head -c 4036 /dev/zero; } >"$w/pkg/boot/vmlinuz-$ver"
+echo CONFIG_ARM64=y >"$w/pkg/boot/config-$ver"
+for z in xz gzip zstd none; do
+    dpkg-deb -Z"$z" --build "$w/pkg" "$corpus/deb/seed-$z.deb" >/dev/null
+done
+(cd "$w/pkg" && tar zcf "$corpus/kerndist/seed.tar.gz" boot lib)
+cp "$corpus/kerndist/seed.tar.gz" "$corpus/decompress/"
+xz -c "$w/pkg/lib/modules/$ver/kernel/lib/crc-itu-t.ko" >"$corpus/decompress/module.ko.xz"
+zstd -q -c "$w/pkg/boot/config-$ver" >"$corpus/decompress/config.zst"
+echo "seeds in $corpus"

@@ -1,0 +1,57 @@
+//! The fuzz targets' bodies: each reads arbitrary bytes through one of
+//! osstest-core's archive readers. Errors are expected; a panic, a hang or
+//! unbounded memory is a bug.
+
+use std::io::{self, Read};
+
+use osstest_core::compress::{Compression, Decompressor};
+use osstest_core::deb::DebReader;
+use osstest_core::kernel::{KernelSource, SourceKind};
+
+/// Reads at most this much decompressed data from one input, so a small
+/// input that expands hugely (a zip bomb) ends the run, not the machine.
+const OUTPUT_LIMIT: u64 = 64 << 20;
+
+/// A `.deb`: the ar container, `debian-binary`, the control fields, the
+/// data tar's entries with their bytes; then the same bytes as a kernel
+/// source, with module checks.
+pub fn deb(data: &[u8]) {
+    if let Ok(mut d) = DebReader::new(data, "fuzz.deb") {
+        if d.control().is_ok() {
+            if let Ok((_, _, mut tar)) = d.data() {
+                if let Ok(entries) = tar.entries() {
+                    for e in entries {
+                        let Ok(e) = e else { break };
+                        if io::copy(&mut e.take(OUTPUT_LIMIT), &mut io::sink()).is_err() {
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+    }
+    let _ = KernelSource::for_stream("fuzz.deb", SourceKind::Deb).info_stream(data);
+}
+
+/// A kerndist tarball (compressed or not), as a kernel source.
+pub fn kerndist(data: &[u8]) {
+    let k = KernelSource::for_stream("fuzz.tar", SourceKind::Kerndist);
+    let _ = k.visit_stream(data, |e| {
+        io::copy(&mut e.take(OUTPUT_LIMIT), &mut io::sink())
+            .map(|_| ())
+            .map_err(|e| osstest_core::kernel::KernelError::Visitor(e.to_string()))
+    });
+    let _ = k.info_stream(data);
+}
+
+/// The decompressors, by magic, on one and two threads.
+pub fn decompress(data: &[u8]) {
+    if let Ok((kind, d)) = Decompressor::detect(data) {
+        let _ = io::copy(&mut d.take(OUTPUT_LIMIT), &mut io::sink());
+        if kind == Compression::Xz {
+            if let Ok(d) = Decompressor::with_threads(kind, data, 2) {
+                let _ = io::copy(&mut d.take(OUTPUT_LIMIT), &mut io::sink());
+            }
+        }
+    }
+}

@@ -1,0 +1,23 @@
+//! Kernel artifact functions: reading and unpicking a kernel from a
+//! `.deb`, a kerndist tarball or a tree.
+
+use std::path::PathBuf;
+
+use osstest_core::kernel::{KernelError, KernelInfo, KernelSource, Selection};
+
+/// `kernel_info($source)`: what a kernel source holds, checked, without
+/// extracting anything.
+pub fn kernel_info(source: PathBuf) -> Result<KernelInfo, KernelError> {
+    KernelSource::open(source)?.info()
+}
+
+/// `kernel_unpick($source, $destdir, \%opts)`: checks the source and
+/// extracts the image, modules and DTBs (as `%opts` selects) under
+/// `$destdir`.
+pub fn kernel_unpick(
+    source: PathBuf,
+    destdir: PathBuf,
+    opts: Option<Selection>,
+) -> Result<KernelInfo, KernelError> {
+    KernelSource::open(source)?.unpick(&destdir, &opts.unwrap_or_default())
+}
