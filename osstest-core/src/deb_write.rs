@@ -100,6 +100,9 @@ pub enum DebWriteError {
     /// The architecture is not a Debian architecture we know.
     #[error(transparent)]
     Arch(#[from] crate::arch::UnknownArch),
+    /// A kerndist tarball or package could not be read.
+    #[error(transparent)]
+    Source(#[from] crate::kernel::KernelError),
     /// The output could not be written.
     #[error("cannot write {path}: {source}")]
     Write {
@@ -719,6 +722,39 @@ License: GPL-2
  On Debian systems, the complete text of the GNU General Public License
  version 2 can be found in `/usr/share/common-licenses/GPL-2'.
 ";
+
+/// Writes the package from any kernel artifact [`crate::kernel`] reads: a
+/// tree (as [`write_kernel_deb`]), a kerndist tarball or a `.deb`. An
+/// archive is first unpicked (image, `System.map`, config, modules, DTBs;
+/// checked for one architecture and one kernel version on the way) into a
+/// temporary directory in `outdir`, removed afterwards; its kernel
+/// version is the release unless `opts.release` says otherwise.
+pub fn write_kernel_deb_from(
+    source: &Path,
+    outdir: &Path,
+    opts: &KernelDebOptions,
+) -> Result<KernelDeb, DebWriteError> {
+    if source.is_dir() {
+        return write_kernel_deb(source, outdir, opts);
+    }
+    let ks = crate::kernel::KernelSource::open(source)?;
+    let tmp = tempfile::Builder::new()
+        .prefix(".kernel-tree.")
+        .tempdir_in(outdir)
+        .map_err(|source| DebWriteError::Write {
+            path: outdir.to_owned(),
+            source,
+        })?;
+    let selection = crate::kernel::Selection {
+        firmware: false,
+        other: false,
+        ..Default::default()
+    };
+    let info = ks.unpick(tmp.path(), &selection)?;
+    let mut opts = opts.clone();
+    opts.release.get_or_insert(info.version);
+    write_kernel_deb(tmp.path(), outdir, &opts)
+}
 
 /// `seconds` since the epoch as an RFC 5322 date, as `dpkg-parsechangelog`
 /// wants it: `Tue, 14 Nov 2023 22:13:20 +0000`.

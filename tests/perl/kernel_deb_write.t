@@ -47,8 +47,19 @@ eval { kernel_deb($tree, $dir, { arch => 'amd64', suite => 'bookworm', xz_levle 
 like($@, qr/xz_levle/, 'a misspelt option dies');
 eval { kernel_deb($tree, $dir, { suite => 'bookworm', source_date_epoch => 0 }) };
 like($@, qr/option arch is required/, 'no arch: dies');
-eval { kernel_deb($deb, $dir, { arch => 'amd64', suite => 'bookworm', source_date_epoch => 0 }) };
-like($@, qr/not a kernel tree directory/, 'a file is not a tree');
+# A kerndist tarball, as osstest's build stashes it.
+system("tar -czf '$dir/kerndist.tar.gz' -C '$tree' boot lib") == 0 or die;
+mkdir "$dir/kd" or die;
+my $k = kernel_deb("$dir/kerndist.tar.gz", "$dir/kd",
+                   { arch => 'amd64', suite => 'trixie', source_date_epoch => 1700000000 });
+is($k->{release}, $release, 'from kerndist: release');
+is($k->{modules_dir}, "usr/lib/modules/$release", 'from kerndist: trixie layout');
+my @kc = `dpkg-deb -c '$k->{path}'`;
+ok((grep { m{ \./usr/lib/modules/\Q$release\E/kernel/fs/ext4/ext4\.ko$} } @kc),
+   'from kerndist: ext4.ko in usr/lib/modules');
+is_deeply([ glob("$dir/kd/.*tree*") ], [], 'from kerndist: no temporary tree left');
+eval { kernel_deb("$dir/nonesuch.tar.gz", $dir, { arch => 'amd64', suite => 'bookworm', source_date_epoch => 0 }) };
+like($@, qr/nonesuch\.tar\.gz/, 'a missing source dies naming it');
 open my $fh, '>', "$tree/boot/initrd.img-$release" or die;
 close $fh;
 eval { kernel_deb($tree, $dir, { arch => 'amd64', suite => 'bookworm', source_date_epoch => 0 }) };

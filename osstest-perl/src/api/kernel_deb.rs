@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use serde::Deserialize;
 
-use osstest_core::deb_write::{write_kernel_deb, DebWriteError, KernelDeb, KernelDebOptions};
+use osstest_core::deb_write::{write_kernel_deb_from, DebWriteError, KernelDeb, KernelDebOptions};
 use osstest_core::kernel_outputs::{KernelOutputs, KernelOutputsError};
 use osstest_core::target_install::{TargetInstall, TargetInstallError, TargetInstallOptions};
 
@@ -55,8 +55,8 @@ pub enum KernelDebApiError {
 }
 
 /// `kernel_deb($source, $outdir, \%opts)`: writes
-/// `linux-image-VER_VERSION_ARCH.deb` into `$outdir` from the kernel tree
-/// `$source`.
+/// `linux-image-VER_VERSION_ARCH.deb` into `$outdir` from the kernel tree,
+/// kerndist tarball or `.deb` `$source`.
 pub fn kernel_deb(
     source: PathBuf,
     outdir: PathBuf,
@@ -74,9 +74,6 @@ pub fn kernel_deb(
                 .map_err(|_| KernelDebApiError::BadEpoch(v.clone()))?
         }
     };
-    if !source.is_dir() {
-        return Err(KernelDebApiError::NotATree(source));
-    }
     let mut k = KernelDebOptions::new(&arch, &suite, epoch);
     k.release = o.release;
     k.deb_version = o.deb_version;
@@ -89,7 +86,7 @@ pub fn kernel_deb(
     if let Some(t) = o.xz_threads {
         k.xz_threads = t;
     }
-    Ok(write_kernel_deb(&source, &outdir, &k)?)
+    Ok(write_kernel_deb_from(&source, &outdir, &k)?)
 }
 
 /// `kernel_outputs(\%r)`: which outputs a kernel build's runvars ask for.
