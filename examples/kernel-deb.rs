@@ -2,7 +2,8 @@
 //!
 //!     cargo run --release --example kernel-deb -- TREE OUTDIR ARCH SUITE [XZ_LEVEL]
 //!
-//! The timestamp is `$SOURCE_DATE_EPOCH` (0 if unset).
+//! The timestamp is `$SOURCE_DATE_EPOCH` (0 if unset); xz uses
+//! `$XZ_THREADS` threads (default 2).
 
 use std::path::Path;
 
@@ -19,7 +20,10 @@ fn main() {
         .and_then(|s| s.parse().ok())
         .unwrap_or(0);
     let mut opts = KernelDebOptions::new(&args[2], &args[3], epoch);
-    opts.xz_threads = 2;
+    opts.xz_threads = std::env::var("XZ_THREADS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(2);
     if let Some(l) = args.get(4) {
         opts.xz_level = l.parse().expect("XZ_LEVEL is a number");
     }

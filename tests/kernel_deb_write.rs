@@ -535,6 +535,44 @@ fn arm64_layout_and_lintian() {
     let deb1 = write(&small, &out, "arm64", "bookworm");
     let first = fs::read(&deb1.path).unwrap();
 
+    // dpkg-deb --build, given the same files and control, makes a package
+    // with the same entries: names, types, modes, owners, sizes and times.
+    let pkg = w.join("pkg");
+    run(Command::new("dpkg-deb").arg("-x").arg(&deb1.path).arg(&pkg));
+    run(Command::new("dpkg-deb")
+        .arg("-e")
+        .arg(&deb1.path)
+        .arg(pkg.join("DEBIAN")));
+    let by_dpkg = w.join("by-dpkg.deb");
+    run(Command::new("dpkg-deb")
+        .args(["--root-owner-group", "-Zxz", "-z0", "--build"])
+        .arg(&pkg)
+        .arg(&by_dpkg)
+        .env("SOURCE_DATE_EPOCH", EPOCH.to_string()));
+    let sorted = |deb: &Path| {
+        let mut l: Vec<String> = run(Command::new("dpkg-deb").arg("-c").arg(deb))
+            .lines()
+            .map(str::to_owned)
+            .collect();
+        l.sort();
+        l
+    };
+    let (ours, theirs) = (sorted(&deb1.path), sorted(&by_dpkg));
+    assert_eq!(ours.len(), theirs.len(), "entries: ours against dpkg-deb's");
+    for (a, b) in ours.iter().zip(&theirs) {
+        assert_eq!(a, b, "ours against dpkg-deb's");
+    }
+    // The same control members (the sizes of the compressed archives apart).
+    let ctl = |deb: &Path| {
+        run(Command::new("dpkg-deb").arg("--info").arg(deb))
+            .lines()
+            .filter(|l| !l.starts_with(" size "))
+            .map(str::to_owned)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(ctl(&deb1.path), ctl(&by_dpkg));
+    fs::remove_dir_all(&pkg).unwrap();
+
     // Deterministic: the same tree with other timestamps and a different
     // thread count gives the same bytes.
     run(Command::new("find")

@@ -493,9 +493,11 @@ impl Collector<'_> {
     }
 }
 
-/// Writes `ar` member bytes into a tar with GNU long names where needed,
-/// keeping the `./` prefix dpkg-deb gives its entries (the tar crate's
-/// path setters drop it, hence the few lines here).
+/// Writes tar entries with deterministic GNU headers, and GNU long-name
+/// (`L`) and long-link (`K`) records where a name does not fit, keeping
+/// the `./` prefix dpkg-deb gives its entries. The tar crate's path
+/// setters drop a leading `./`, hence these few lines of our own on top
+/// of its [`tar::Builder::append`].
 struct TarWriter<W: Write> {
     builder: tar::Builder<W>,
     mtime: u64,
@@ -1021,6 +1023,9 @@ pub fn write_kernel_deb(
         .prefix(".linux-image.deb.")
         .tempfile_in(outdir)
         .map_err(write_err(outdir))?;
+    // The ar crate writes the common (BSD-style) header; every member name
+    // here fits its 16 bytes, so no extension is involved, and dpkg reads
+    // it like its own (mode 100644, uid and gid 0, our timestamp).
     (|| -> io::Result<()> {
         let mut ar = ar::Builder::new(BufWriter::new(tmp.as_file()));
         let member = |name: &str, size: u64| {
