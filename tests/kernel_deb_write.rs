@@ -2,7 +2,8 @@
 //! artifacts and the real tools: Debian's bookworm kernels repackaged as if
 //! osstest had built them, checked with dpkg-deb and lintian, installed
 //! with dpkg into a debootstrapped bookworm chroot (initramfs-tools doing
-//! its part through our maintainer scripts), removed and purged again.
+//! its part through our maintainer scripts), removed and purged again;
+//! the arm64 package too, as far as that goes without running arm64 code.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -308,6 +309,31 @@ fn chroot(root: &Path, args: &[&str]) -> String {
     run(Command::new("chroot").arg(root).args(args))
 }
 
+/// Unpacks the cached chroot into `root`, set up as d-i sets up the
+/// target while it installs (dpkg does not fsync every file) and with
+/// initramfs-tools' MODULES=`modules` (a small initrd keeps the test
+/// short; which modules initramfs-tools picks is its business, not the
+/// package's).
+fn unpack_chroot(tarball: &Path, root: &Path, modules: &str) {
+    fs::create_dir(root).unwrap();
+    run(Command::new("sh")
+        .arg("-c")
+        .arg("zstd -q -dc \"$1\" | tar -x -C \"$2\"")
+        .arg("sh")
+        .arg(tarball)
+        .arg(root));
+    fs::write(
+        root.join("etc/dpkg/dpkg.cfg.d/force-unsafe-io"),
+        "force-unsafe-io\n",
+    )
+    .unwrap();
+    fs::write(
+        root.join("etc/initramfs-tools/conf.d/osstest-test"),
+        format!("MODULES={modules}\n"),
+    )
+    .unwrap();
+}
+
 /// The installed kernel's initrd exists and holds modules from our
 /// package.
 fn check_installed(root: &Path, release: &str) {
@@ -346,26 +372,7 @@ fn amd64_install_remove_and_late_command() {
     check_with_dpkg_deb(&deb, &tree, w, "lib");
 
     let root = w.join("root");
-    fs::create_dir(&root).unwrap();
-    run(Command::new("sh")
-        .arg("-c")
-        .arg("zstd -q -dc \"$1\" | tar -x -C \"$2\"")
-        .arg("sh")
-        .arg(&chroot_tar)
-        .arg(&root));
-    // As d-i does while it installs: dpkg does not fsync every file.
-    fs::write(
-        root.join("etc/dpkg/dpkg.cfg.d/force-unsafe-io"),
-        "force-unsafe-io\n",
-    )
-    .unwrap();
-    // A netboot-sized initrd keeps the test short; which modules
-    // initramfs-tools picks is its business, not the package's.
-    fs::write(
-        root.join("etc/initramfs-tools/conf.d/osstest-test"),
-        "MODULES=netboot\n",
-    )
-    .unwrap();
+    unpack_chroot(&chroot_tar, &root, "netboot");
 
     // The late_command script, package route: in-target dpkg -i.
     let http = Http::serve(&out);
@@ -441,7 +448,7 @@ fn amd64_install_remove_and_late_command() {
 }
 
 #[test]
-fn arm64_layout_and_lintian() {
+fn arm64_layout_install_and_lintian() {
     let kernel = fetch(&["kernel", "bookworm", "arm64", "arm64"]);
     let work = tempfile::tempdir().unwrap();
     let w = work.path();
@@ -572,6 +579,24 @@ fn arm64_layout_and_lintian() {
     };
     assert_eq!(ctl(&deb1.path), ctl(&by_dpkg));
     fs::remove_dir_all(&pkg).unwrap();
+
+    // Installed into the amd64 chroot (dpkg --force-architecture): the
+    // maintainer scripts, depmod and initramfs-tools are amd64 programs, so
+    // this goes as far as an install can without running arm64 code.
+    let chroot_tar = fetch(&["chroot", "bookworm", "amd64", "initramfs-tools"]);
+    let root = w.join("root");
+    unpack_chroot(&chroot_tar, &root, "most");
+    fs::copy(&deb1.path, root.join("var/tmp/k.deb")).unwrap();
+    chroot(
+        &root,
+        &["dpkg", "-i", "--force-architecture", "/var/tmp/k.deb"],
+    );
+    check_installed(&root, &release);
+    let pkg = format!("linux-image-{release}");
+    chroot(&root, &["dpkg", "-P", &pkg]);
+    assert!(!root.join(format!("boot/initrd.img-{release}")).exists());
+    assert!(!root.join(format!("lib/modules/{release}")).exists());
+    fs::remove_dir_all(&root).unwrap();
 
     // Deterministic: the same tree with other timestamps and a different
     // thread count gives the same bytes.
