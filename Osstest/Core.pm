@@ -29,6 +29,9 @@ BEGIN {
         initrd_append
         initrd_inspect
         module_closure
+        kernel_deb
+        kernel_outputs
+        target_install
     );
     %EXPORT_TAGS = ();
     @EXPORT_OK   = qw();
@@ -265,6 +268,7 @@ job's recipe and status. Dies naming C<$name> and the line at fault.
 
 The flight as such a listing: sorted by runvar name then job, columns
 padded, so C<diff -b> of two listings reads as with osstest's own.
+
 =head2 di_kernel($source, $di_initrd, $outdir, \%opts)
 
 The main job: makes the Debian installer's kernel from C<$source> (a
@@ -375,6 +379,7 @@ contradiction: no or an unknown C<arch>, two C<arch-*> flags, C<build_arch>
 against the flag, a C<share-build-*> class not of the build host's arch or
 suite, disagreeing suites, no suite, or a pair the suite's Debian cross
 compilers cannot serve.
+
 =head2 kernel_info($source)
 
 Reads a kernel without extracting anything. C<$source> is a Debian
@@ -424,6 +429,7 @@ Names are normalised; C<..>, absolute names, links leaving C<$destdir>,
 device nodes and writing through symbolic links are refused, so nothing
 is written outside C<$destdir>. Each file appears complete (written to a
 temporary name, then renamed).
+
 =head2 initrd_append($initrd, \@segments, $out, \%opts)
 
 Writes C<$out>: the initrd C<$initrd>, byte for byte, followed by each
@@ -503,6 +509,7 @@ path after unpacking them all in order:
 Dies naming the file, segment and member if the kernel would not unpack
 it (junk between segments, a truncated stream or archive, a bad
 checksum).
+
 =head2 module_closure($moddir, \%opts)
 
 The modules to put in the installer's initrd, from an unpacked kernel's
@@ -541,5 +548,70 @@ die. Returns a hashref:
               C<depmod -b> writes them for the subset
 
 Dies naming the file at fault if a module cannot be read.
+
+=head2 kernel_deb($source, $outdir, \%opts)
+
+Writes a C<linux-image-VER> package of the kernel tree C<$source> (the
+directory C<make install>, C<modules_install> and C<dtbs_install> fill:
+C<boot/vmlinuz-VER>, C<boot/System.map-VER>, C<boot/config-VER>,
+C<lib/modules/VER/>, C<boot/dtbs/VER/>; or an unpacked Debian
+linux-image) into C<$outdir> as C<linux-image-VER_VERSION_ARCH.deb>, and
+returns
+
+    path          the .deb written
+    release       the kernel release (VER)
+    control       { Package => ..., Version => ..., Architecture => ..., ... }
+    modules_dir   lib/modules/VER (usr/lib/modules/VER from trixie on)
+    image         boot/vmlinuz-VER
+    files         how many regular files it holds
+    skipped       [ members left out: the build/source symlinks and
+                    depmod's indexes, which postinst regenerates ]
+
+Options: C<arch> (the target's Debian architecture) and C<suite> (which
+decides the layout) are required; C<release> (default: from the tree's
+one C<boot/vmlinuz-*>), C<deb_version> (default: the release),
+C<maintainer>, C<source_date_epoch> (default C<$ENV{SOURCE_DATE_EPOCH}>;
+one of them must be set: the output is byte-for-byte reproducible),
+C<xz_level> (0-9, default 6), C<xz_threads> (default 1).
+
+DTBs go under C<usr/lib/linux-image-VER/>, where flash-kernel looks. The
+maintainer scripts run C<depmod> and the C</etc/kernel/*.d> hooks with the
+arguments Debian's kernel packages pass, so initramfs-tools, grub and
+flash-kernel do their part on C<dpkg -i>. Dies naming the file at fault
+for a tree member that has no place in a kernel package.
+
+=head2 kernel_outputs(\%r)
+
+Which outputs a kernel build's runvars ask for, beside C<kerndist>. The
+runvar C<kernbuild_outputs> lists words, separated by commas or spaces:
+
+    deb             linux-image .deb      path_kerndeb         kerndeb.deb
+    modules-cpio    every module, cpio    path_kernmodscpio    kernmodscpio.cpio.gz
+    dimodules-cpio  installer subset      path_kerndimodscpio  kerndimodscpio.cpio.gz
+    none            nothing more (as absent or empty)
+
+Returns C<{ deb, modules_cpio, dimodules_cpio }> (booleans) and
+C<outputs>, a list of C<{ word, item, path_runvar, file, modules }> in
+that order (C<modules> is C<all> or C<installer> for the cpios). Dies
+naming the runvar for an unknown word.
+
+=head2 target_install(\%opts)
+
+What C<Osstest/Debian.pm> needs to put our kernel onto the system d-i
+installs. Options: C<release> (the build's C<kernel_ver>), C<arch>,
+C<suite>, exactly one of C<deb_url> (our package) and C<kerndist_url>,
+and optionally C<script_url> and C<cmdline>. Returns
+
+    script    a sh script for preseed/late_command: fetches the package
+              into the target and runs 'in-target dpkg -i' (or unpacks
+              kerndist, runs depmod and /etc/kernel/postinst.d as a
+              package's postinst would), then checks the initrd exists.
+              Takes the target's root as its argument (default /target).
+    preseed   'd-i preseed/late_command string ...' running the script
+              fetched from script_url (undef without script_url)
+    boot      { kernel => '/boot/vmlinuz-VER',
+                initrd => '/boot/initrd.img-VER',
+                dtb_dir => '/usr/lib/linux-image-VER' (ARM; else undef),
+                modules_dir => '/lib/modules/VER', cmdline => ... }
 
 =cut

@@ -17,25 +17,31 @@
 //! - [`flight`]: job sets, the ARM cross rewrite, job references, build identity.
 //! - [`compress`]: decompressing streams (none, gzip, xz on threads, zstd).
 //! - [`deb`]: reading Debian packages: ar members, control fields, the data tar.
+//! - [`deb_write`]: writing a kernel's `linux-image` package.
 //! - [`kernel`]: a kernel from a .deb, a kerndist tarball or a tree: visit, check, unpick.
+//! - [`kernel_outputs`]: what a kernel build stashes for later jobs.
 //! - [`modinfo`]: kernel module metadata read from a module's ELF file.
 //! - [`modules`]: installer module selection, dependency closure and
 //!   depmod-identical index files.
 //! - [`cpio`]: newc cpio archives, streamed both ways.
 //! - [`initrd`]: initramfs images as concatenated segments: append, inspect, budget.
 //! - [`installer`]: the main job: the installer's kernel, modules segment and combined initrd.
+//! - [`target_install`]: putting our kernel onto the system d-i installs.
 #![deny(missing_docs)]
 
 pub mod arch;
 pub mod compress;
 pub mod cpio;
 pub mod deb;
+pub mod deb_write;
 pub mod flight;
 pub mod initrd;
 pub mod installer;
 pub mod kernel;
+pub mod kernel_outputs;
 pub mod modinfo;
 pub mod modules;
 pub mod plan;
 pub mod runes;
+pub mod target_install;
 pub mod toolchain;

@@ -71,6 +71,9 @@ pub static FUNCTIONS: &[Function] = &[
     perl_fn!(module_closure(moddir, opts)),
     perl_fn!(di_kernel(source, di_initrd, outdir, opts)),
     perl_fn!(installer_modules(source, out, opts)),
+    perl_fn!(kernel_deb(source, outdir, opts)),
+    perl_fn!(kernel_outputs(runvars)),
+    perl_fn!(target_install(opts)),
     perl_fn!(_functions()),
     perl_fn!(_test_panic(message)),
 ];

@@ -20,6 +20,8 @@ mod plan;
 pub use plan::*;
 mod kernel;
 pub use kernel::*;
+mod kernel_deb;
+pub use kernel_deb::*;
 mod initrd;
 pub use initrd::*;
 mod installer;

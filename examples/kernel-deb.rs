@@ -1,0 +1,43 @@
+//! Writes a `linux-image` package from a kernel tree.
+//!
+//!     cargo run --release --example kernel-deb -- TREE OUTDIR ARCH SUITE [XZ_LEVEL]
+//!
+//! The timestamp is `$SOURCE_DATE_EPOCH` (0 if unset); xz uses
+//! `$XZ_THREADS` threads (default 2).
+
+use std::path::Path;
+
+use osstest_core::deb_write::{write_kernel_deb, KernelDebOptions};
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.len() < 4 || args.len() > 5 {
+        eprintln!("usage: kernel-deb TREE OUTDIR ARCH SUITE [XZ_LEVEL]");
+        std::process::exit(2);
+    }
+    let epoch = std::env::var("SOURCE_DATE_EPOCH")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let mut opts = KernelDebOptions::new(&args[2], &args[3], epoch);
+    opts.xz_threads = std::env::var("XZ_THREADS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(2);
+    if let Some(l) = args.get(4) {
+        opts.xz_level = l.parse().expect("XZ_LEVEL is a number");
+    }
+    match write_kernel_deb(Path::new(&args[0]), Path::new(&args[1]), &opts) {
+        Ok(deb) => {
+            println!("{}", deb.path.display());
+            for (k, v) in &deb.control {
+                eprintln!("{k}: {v}");
+            }
+            eprintln!("{} files; left out: {}", deb.files, deb.skipped.join(" "));
+        }
+        Err(e) => {
+            eprintln!("kernel-deb: {e}");
+            std::process::exit(1);
+        }
+    }
+}
