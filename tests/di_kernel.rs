@@ -82,6 +82,26 @@ fn check_manifest(m: &Manifest, outdir: &Path) {
     assert_eq!(m.initrd_segments, m.di_initrd.segments + 1);
 }
 
+/// Boots `m`'s kernel with its combined initrd and checks that every
+/// installer module loads.
+fn boots_and_loads(arch: &str, m: &Manifest, outdir: &Path) {
+    let image = outdir.join(format!("vmlinuz-{}", m.kernel.version));
+    let result = boot::boot_check(
+        arch,
+        &image,
+        &outdir.join("initrd.gz"),
+        vec![],
+        boot::INSTALLER_MODULES,
+        Duration::from_secs(900),
+    );
+    eprintln!("{:#?}", result.modules);
+    assert_eq!(result.kernel_release, m.kernel.version);
+    assert_eq!(result.depmod, Outcome::Loaded);
+    for name in boot::INSTALLER_MODULES {
+        assert_eq!(result.modules[*name], Outcome::Loaded, "{name}");
+    }
+}
+
 /// The module named, from the manifest.
 fn module<'a>(m: &'a Manifest, name: &str) -> &'a osstest_core::installer::ModuleEntry {
     m.modules
@@ -112,21 +132,7 @@ fn bookworm_arm64_boots_and_loads_the_installer_modules() {
     }
     assert!(m.modules.added >= 60, "{} added", m.modules.added);
 
-    let image = out.path().join(format!("vmlinuz-{}", m.kernel.version));
-    let result = boot::boot_check(
-        "arm64",
-        &image,
-        &out.path().join("initrd.gz"),
-        vec![],
-        boot::INSTALLER_MODULES,
-        Duration::from_secs(900),
-    );
-    eprintln!("{:#?}", result.modules);
-    assert_eq!(result.kernel_release, m.kernel.version);
-    assert_eq!(result.depmod, Outcome::Loaded);
-    for name in boot::INSTALLER_MODULES {
-        assert_eq!(result.modules[*name], Outcome::Loaded, "{name}");
-    }
+    boots_and_loads("arm64", &m, out.path());
 }
 
 #[test]
@@ -138,20 +144,7 @@ fn bookworm_armhf_boots_and_loads_the_installer_modules() {
     check_manifest(&m, out.path());
     assert_eq!(m.kernel.debian_arch.as_deref(), Some("armhf"));
     assert_eq!(m.kernel.elf_machine, 40);
-    let image = out.path().join(format!("vmlinuz-{}", m.kernel.version));
-    let result = boot::boot_check(
-        "armhf",
-        &image,
-        &out.path().join("initrd.gz"),
-        vec![],
-        boot::INSTALLER_MODULES,
-        Duration::from_secs(900),
-    );
-    eprintln!("{:#?}", result.modules);
-    assert_eq!(result.kernel_release, m.kernel.version);
-    for name in boot::INSTALLER_MODULES {
-        assert_eq!(result.modules[*name], Outcome::Loaded, "{name}");
-    }
+    boots_and_loads("armhf", &m, out.path());
 }
 
 /// Trixie's kernel ships `usr/lib/modules/VER/*.ko.xz`: the classic path
@@ -183,20 +176,7 @@ fn trixie_arm64_with_bookworm_installer_loads_plain_modules() {
         assert_eq!(bytes.len() as u64, e.size);
     }
 
-    let image = out.path().join(format!("vmlinuz-{}", m.kernel.version));
-    let result = boot::boot_check(
-        "arm64",
-        &image,
-        &out.path().join("initrd.gz"),
-        vec![],
-        boot::INSTALLER_MODULES,
-        Duration::from_secs(900),
-    );
-    eprintln!("{:#?}", result.modules);
-    assert_eq!(result.kernel_release, m.kernel.version);
-    for name in boot::INSTALLER_MODULES {
-        assert_eq!(result.modules[*name], Outcome::Loaded, "{name}");
-    }
+    boots_and_loads("arm64", &m, out.path());
 }
 
 fn extract(segment: &Path, into: &Path) {

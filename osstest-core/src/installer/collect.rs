@@ -332,17 +332,7 @@ pub(super) fn collect(
             source_path: source_path.clone(),
             source,
         })?;
-    let mut selection = if opts.classic {
-        Selection::classic()
-    } else {
-        Selection::none()
-    };
-    for p in &opts.include {
-        selection.include(p);
-    }
-    for p in &opts.exclude {
-        selection.exclude(p);
-    }
+    let selection = Selection::from_options(opts.classic, &opts.include, &opts.exclude);
     let closure = modules
         .close(&selection)
         .map_err(|source| InstallerError::Modules {

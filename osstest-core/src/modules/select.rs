@@ -64,6 +64,19 @@ impl Selection {
         s
     }
 
+    /// The selection callers' options describe: the classic subset or
+    /// nothing, plus `include`, minus `exclude`.
+    pub fn from_options(classic: bool, include: &[String], exclude: &[String]) -> Selection {
+        let mut s = if classic {
+            Selection::classic()
+        } else {
+            Selection::none()
+        };
+        s.include.extend(include.iter().cloned());
+        s.exclude.extend(exclude.iter().cloned());
+        s
+    }
+
     /// Also select what `pattern` matches.
     pub fn include(&mut self, pattern: &str) -> &mut Selection {
         self.include.push(pattern.to_owned());

@@ -50,17 +50,7 @@ pub fn module_closure(
     opts: Option<ClosureOpts>,
 ) -> Result<ClosureReport, ModulesError> {
     let opts = opts.unwrap_or_default();
-    let mut selection = if opts.classic {
-        Selection::classic()
-    } else {
-        Selection::none()
-    };
-    for p in &opts.include {
-        selection.include(p);
-    }
-    for p in &opts.exclude {
-        selection.exclude(p);
-    }
+    let selection = Selection::from_options(opts.classic, &opts.include, &opts.exclude);
     let kernel = KernelModules::read_dir(moddir.as_ref())?;
     let closure = kernel.close(&selection)?;
     let indexes = if opts.indexes {
