@@ -213,6 +213,8 @@ osstest's stash root, as C<get_stashed> makes them:
       kerndist     => '12345/build-arm64-pvops/build/kerndist.tar.gz',
       deb          => ... or undef,    # path_kerndeb
       modules_cpio => ... or undef,    # path_kernmodscpio
+      dimodules_cpio => ... or undef,  # path_kerndimodscpio: the installer
+                                       # subset, to append to d-i's initrd
       outputs      => { kerndist => ..., ... } }   # every path_NAME
 
 Dies naming what is missing: the test job, its C<dikernelbuildjob>, the
@@ -320,7 +322,8 @@ C<%opts> (all optional; unknown keys die):
     compression => 'gzip'        of the segment: gzip, xz, zstd or none
     level => N                   its level
     keep_module_compression => 1 store .ko.xz as shipped
-    allow_missing => 1           go on when a dependency does not exist
+    allow_missing => 1           go on when a depends= dependency does not
+                                 exist (a missing softdep never stops it)
     max_segment_size => BYTES    die if the segment is larger
     max_initrd_size => BYTES     die if the combined initrd is larger
     mtime => SECONDS             of every entry (default $SOURCE_DATE_EPOCH,
@@ -589,6 +592,9 @@ runvar C<kernbuild_outputs> lists words, separated by commas or spaces:
     modules-cpio    every module, cpio    path_kernmodscpio    kernmodscpio.cpio.gz
     dimodules-cpio  installer subset      path_kerndimodscpio  kerndimodscpio.cpio.gz
     none            nothing more (as absent or empty)
+
+C<installer_modules> writes the cpios: C<dimodules-cpio> with its default
+options, C<modules-cpio> with C<< { classic => 0, include => ['*'] } >>.
 
 Returns C<{ deb, modules_cpio, dimodules_cpio }> (booleans) and
 C<outputs>, a list of C<{ word, item, path_runvar, file, modules }> in

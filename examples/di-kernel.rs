@@ -34,7 +34,7 @@ options:
   --compression KIND         gzip (default), xz, zstd or none
   --level N                  compression level
   --keep-module-compression  store .ko.xz as shipped (not for bookworm d-i)
-  --allow-missing            go on when a dependency does not exist
+  --allow-missing            go on when a depends= dependency does not exist
   --max-segment-size BYTES   fail if the modules segment is larger
   --max-initrd-size BYTES    fail if the combined initrd is larger
   -h, --help                 this text

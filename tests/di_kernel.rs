@@ -309,6 +309,21 @@ fn bookworm_arm64_segment_against_cpio_bsdtar_depmod_and_dpkg() {
     assert_eq!(fs::read(&seg).unwrap(), fs::read(&again).unwrap());
 }
 
+/// The `modules-cpio` build output: every module, with `include: ["*"]`.
+#[test]
+fn every_module_with_a_star() {
+    let deb = boot::fetch(&["kernel", "bookworm", "armhf", "armmp"]);
+    let tmp = tempfile::tempdir().unwrap();
+    let opts = Options {
+        classic: false,
+        include: vec!["*".into()],
+        ..Options::default()
+    };
+    let r = installer_modules(&deb, &tmp.path().join("all.cpio.gz"), &opts).unwrap();
+    assert_eq!(r.modules.included, r.kernel_modules);
+    assert_eq!(r.modules.added, 0);
+}
+
 /// Failures leave nothing behind and say what is wrong.
 #[test]
 fn errors_leave_no_outputs() {

@@ -12,6 +12,10 @@
 //! | `dimodules-cpio` | the installer's module subset, dependency-closed, to append to d-i's initrd | `path_kerndimodscpio` | `kerndimodscpio.cpio.gz` |
 //! | `none` | nothing beyond kerndist (the same as the runvar absent or empty) | | |
 //!
+//! The cpios are what [`crate::installer::installer_modules`] writes: the
+//! installer subset with the default options, every module with
+//! `classic: false, include: ["*"]`.
+//!
 //! They are optional because each roughly doubles what the build stores.
 //! An unknown word is an error naming the runvar, so a typo never quietly
 //! produces nothing.
@@ -19,6 +23,14 @@
 use std::collections::BTreeMap;
 
 use serde::Serialize;
+
+/// Where the `.deb` output is stashed.
+pub const PATH_KERNDEB: &str = "path_kerndeb";
+/// Where the every-module cpio output is stashed.
+pub const PATH_KERNMODSCPIO: &str = "path_kernmodscpio";
+/// Where the installer-subset cpio output is stashed (what
+/// `installer_modules` writes; ARM test jobs append it to d-i's initrd).
+pub const PATH_KERNDIMODSCPIO: &str = "path_kerndimodscpio";
 
 /// The runvar naming a kernel build's extra outputs.
 pub const OUTPUTS_RUNVAR: &str = "kernbuild_outputs";
@@ -89,21 +101,21 @@ const TABLE: &[Output] = &[
     Output {
         word: "deb",
         item: "kerndeb",
-        path_runvar: "path_kerndeb",
+        path_runvar: PATH_KERNDEB,
         file: "kerndeb.deb",
         modules: None,
     },
     Output {
         word: "modules-cpio",
         item: "kernmodscpio",
-        path_runvar: "path_kernmodscpio",
+        path_runvar: PATH_KERNMODSCPIO,
         file: "kernmodscpio.cpio.gz",
         modules: Some(ModulesSelection::All),
     },
     Output {
         word: "dimodules-cpio",
         item: "kerndimodscpio",
-        path_runvar: "path_kerndimodscpio",
+        path_runvar: PATH_KERNDIMODSCPIO,
         file: "kerndimodscpio.cpio.gz",
         modules: Some(ModulesSelection::Installer),
     },

@@ -85,6 +85,7 @@ my $earlier = flight_parse(slurp("$dir/earlier-180000.txt"), 'earlier-180000.txt
     is($o->{kerndist}, '180000/build-arm64-pvops/build/kerndist.tar.gz', 'kerndist from the other flight');
     is($o->{deb}, '180000/build-arm64-pvops/build/linux-image.deb', 'deb');
     is($o->{modules_cpio}, undef, 'no modules cpio');
+    is($o->{dimodules_cpio}, undef, 'no installer modules cpio');
     is($o->{kernel_ver}, '6.1.119+', 'kernel_ver');
     dies_like { dikernel_outputs('180100', 'test-armhf-armhf-xl', { 180100 => \%ran }) }
         qr/^Osstest::Core::dikernel_outputs: job 180100\.build-armhf-pvops: runvar kernel_ver not set \(the kernel's version, for test-armhf-armhf-xl\) at /,

@@ -17,10 +17,13 @@ use super::{FlightError, Flights, Job, DIKERNEL_RUNVAR};
 pub const KERNDIST: &str = "path_kerndist";
 /// The runvar holding the kernel build's `linux-image` `.deb`, when the
 /// build was asked for one.
-pub const KERNDEB: &str = "path_kerndeb";
-/// The runvar holding the kernel build's cpio of modules, when the build
-/// was asked for one.
-pub const KERNMODS_CPIO: &str = "path_kernmodscpio";
+pub const KERNDEB: &str = crate::kernel_outputs::PATH_KERNDEB;
+/// The runvar holding the kernel build's cpio of every module, when the
+/// build was asked for one.
+pub const KERNMODS_CPIO: &str = crate::kernel_outputs::PATH_KERNMODSCPIO;
+/// The runvar holding the kernel build's cpio of the installer's module
+/// subset, when the build was asked for one.
+pub const KERNDIMODS_CPIO: &str = crate::kernel_outputs::PATH_KERNDIMODSCPIO;
 /// The runvar holding the version of the kernel built (`uname -r`).
 pub const KERNEL_VER: &str = "kernel_ver";
 
@@ -107,6 +110,10 @@ pub struct KernelOutputs {
     pub deb: Option<String>,
     /// `FLIGHT/JOB/...` of the modules cpio (`path_kernmodscpio`), if built.
     pub modules_cpio: Option<String>,
+    /// `FLIGHT/JOB/...` of the installer's module subset cpio
+    /// (`path_kerndimodscpio`), if built: the segment to append to d-i's
+    /// initrd.
+    pub dimodules_cpio: Option<String>,
     /// Every `path_NAME` output of the job, by `NAME`, as `FLIGHT/JOB/...`.
     pub outputs: BTreeMap<String, String>,
 }
@@ -186,6 +193,7 @@ pub fn dikernel_outputs(
         kerndist: out(KERNDIST).expect("checked above"),
         deb: out(KERNDEB),
         modules_cpio: out(KERNMODS_CPIO),
+        dimodules_cpio: out(KERNDIMODS_CPIO),
         outputs,
     })
 }

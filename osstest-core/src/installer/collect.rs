@@ -8,7 +8,7 @@ use std::path::Path;
 
 use crate::compress::Compression as FileCompression;
 use crate::kernel::{EntryKind, ImageArch, KernelSource, Role};
-use crate::modules::{module_name_from_path, Closure, KernelModules, Module, Selection};
+use crate::modules::{module_name_from_path, Closure, KernelModules, Module, Selection, Want};
 
 use super::{io_err, InstallerError, Options};
 
@@ -345,15 +345,18 @@ pub(super) fn collect(
             selection.included().join(" ")
         )));
     }
-    if !closure.missing.is_empty() && !opts.allow_missing {
-        let list: Vec<String> = closure
-            .missing
-            .iter()
-            .map(|m| format!("{} (wanted by {})", m.name, m.wanted_by))
-            .collect();
+    // A missing softdep is what modprobe shrugs off (the manifest lists
+    // it); a missing hard dependency means a module that cannot load.
+    let hard: Vec<String> = closure
+        .missing
+        .iter()
+        .filter(|m| m.how == Want::Depends)
+        .map(|m| format!("{} (wanted by {})", m.name, m.wanted_by))
+        .collect();
+    if !hard.is_empty() && !opts.allow_missing {
         return Err(problem(format!(
             "dependencies that are neither modules nor built in: {}; pass allow_missing to go on",
-            list.join(", ")
+            hard.join(", ")
         )));
     }
     let mut held = HashMap::with_capacity(closure.included.len());

@@ -69,8 +69,9 @@ pub struct Options {
     /// of storing plain `.ko`. Only for an installer whose kmod can read
     /// them (bookworm's cannot).
     pub keep_module_compression: bool,
-    /// Go on when a dependency is neither a module of the kernel nor built
-    /// in (it is listed in the manifest either way).
+    /// Go on when a `depends=` dependency is neither a module of the kernel
+    /// nor built in (it is listed in the manifest either way; a missing
+    /// `softdep` never stops the job, as it does not stop modprobe).
     pub allow_missing: bool,
     /// Most bytes the modules segment may have.
     pub max_segment_size: Option<u64>,
