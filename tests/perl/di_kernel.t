@@ -50,6 +50,17 @@ my $tmp = tempdir(CLEANUP => 1);
     is($r->{version}, $m->{kernel}{version}, 'and reports the version');
 }
 
+# The example osstest's installer update can follow.
+{
+    my $out = `$^X -I. examples/di-installer-update.pl $deb $di $tmp/ex 2>&1`;
+    is($?, 0, 'examples/di-installer-update.pl runs') or diag($out);
+    like($out, qr/^kernel \S+-armmp \(linux-image-\S+ \S+, armhf\), \d+ modules$/m,
+         'it reports the kernel');
+    like($out, qr/^  \+ \w+ \((dependency|softdep) of \w+\)$/m,
+         'and the modules added for others');
+    ok(-f "$tmp/ex/initrd.gz" && -f "$tmp/ex/manifest.json", 'and writes the outputs');
+}
+
 # Errors: a Perl die naming the function and what is at fault.
 sub di_kernel_error { my ($s, $i, $o) = @_; eval { di_kernel($s, $i, "$tmp/x", $o) }; return $@; }
 my $e;
