@@ -31,6 +31,7 @@
 
 pub mod arch;
 pub mod compress;
+mod counting;
 pub mod cpio;
 pub mod deb;
 pub mod deb_write;

@@ -1,5 +1,6 @@
 //! The streaming newc writer.
 
+use crate::counting::Counting;
 use std::collections::BTreeMap;
 use std::io::{self, Read, Write};
 
@@ -42,7 +43,7 @@ impl<W: Write> Writer<W> {
     /// entry gets `mtime` (pass `SOURCE_DATE_EPOCH`, or 0).
     pub fn new(inner: W, archive: impl Into<String>, mtime: u32) -> Writer<W> {
         Writer {
-            inner: Counting { inner, written: 0 },
+            inner: Counting::new(inner),
             archive: archive.into(),
             mtime,
             next_ino: 1,
@@ -350,23 +351,5 @@ impl<W: Write> Writer<W> {
             offset: self.inner.written,
             source: e,
         }
-    }
-}
-
-/// Counts the bytes written through it.
-struct Counting<W> {
-    inner: W,
-    written: u64,
-}
-
-impl<W: Write> Write for Counting<W> {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let n = self.inner.write(buf)?;
-        self.written += n as u64;
-        Ok(n)
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        self.inner.flush()
     }
 }

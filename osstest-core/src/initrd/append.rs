@@ -9,6 +9,7 @@ use serde::Serialize;
 use super::compress::{self, Compression, Encoder};
 use super::inspect::{inspect, Inspection, SegmentInfo};
 use super::{io_err, Error, Result};
+use crate::counting::Counting;
 use crate::cpio::Tree;
 
 /// A segment to append.
@@ -114,15 +115,12 @@ pub fn append(
         std::os::unix::fs::PermissionsExt::from_mode(0o644),
     )
     .map_err(io_err(&tmp_path, "setting permissions"))?;
-    let mut w = Pos {
-        inner: BufWriter::with_capacity(1 << 16, tmp.as_file()),
-        pos: 0,
-    };
+    let mut w = Counting::new(BufWriter::with_capacity(1 << 16, tmp.as_file()));
     let mut f = File::open(base).map_err(io_err(base, "opening"))?;
     let base_len = io::copy(&mut f, &mut w).map_err(io_err(base, "copying"))?;
 
     for (i, seg) in segments.iter().enumerate() {
-        let pad = (4 - w.pos % 4) % 4;
+        let pad = (4 - w.written % 4) % 4;
         w.write_all(&[0u8; 3][..pad as usize])
             .map_err(io_err(&tmp_path, "writing"))?;
         match seg {
@@ -319,22 +317,4 @@ pub(crate) fn check_budget(
         }
     }
     Ok(())
-}
-
-/// Counts the bytes written through it.
-struct Pos<W> {
-    inner: W,
-    pos: u64,
-}
-
-impl<W: Write> Write for Pos<W> {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let n = self.inner.write(buf)?;
-        self.pos += n as u64;
-        Ok(n)
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        self.inner.flush()
-    }
 }

@@ -6,6 +6,7 @@ use std::io::{self, BufWriter, Write};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+use crate::counting::Counting;
 use crate::cpio::{self, Writer};
 use crate::initrd::{Compression, Encoder};
 use crate::kernel::KernelSource;
@@ -111,10 +112,8 @@ pub(super) fn write(
     };
     let enc = Encoder::new(opts.compression, level, 2, tally).map_err(werr)?;
     let mut w = Writer::new(
-        CpioCount {
-            inner: enc,
-            bytes: 0,
-        },
+        // Counts the cpio bytes before compression.
+        Counting::new(enc),
         name,
         opts.mtime.unwrap_or(0),
     );
@@ -132,7 +131,7 @@ pub(super) fn write(
         }
     }
     let counted = w.finish()?;
-    let cpio_size = counted.bytes;
+    let cpio_size = counted.written;
     let mut tally = counted.inner.finish().map_err(werr)?;
     tally.flush().map_err(werr)?;
     Ok(SegmentReport {
@@ -145,24 +144,6 @@ pub(super) fn write(
         module_bytes,
         files: extra,
     })
-}
-
-/// Counts the cpio bytes before compression.
-struct CpioCount<W> {
-    inner: W,
-    bytes: u64,
-}
-
-impl<W: Write> Write for CpioCount<W> {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let n = self.inner.write(buf)?;
-        self.bytes += n as u64;
-        Ok(n)
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        self.inner.flush()
-    }
 }
 
 /// Lower-case hex of a digest.
