@@ -9,16 +9,8 @@ use std::process::{Command, Stdio};
 use osstest_core::cpio::{Kind, Tree, Writer};
 use osstest_core::initrd::{self, AppendOptions, Budget, Compression, Segment};
 
-/// `tests/fetch ARGS...`: the path it prints.
-fn fetch(args: &[&str]) -> PathBuf {
-    let out = Command::new(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fetch"))
-        .args(args)
-        .stderr(Stdio::inherit())
-        .output()
-        .expect("running tests/fetch");
-    assert!(out.status.success(), "tests/fetch {args:?} failed");
-    PathBuf::from(String::from_utf8(out.stdout).unwrap().trim())
-}
+mod common;
+use common::fetch;
 
 /// The bookworm arm64 installer's initrd (fetched once per test binary).
 fn di_initrd() -> PathBuf {

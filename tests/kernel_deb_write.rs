@@ -8,21 +8,20 @@
 use std::collections::BTreeMap;
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
 use std::time::Instant;
 
 use md5::{Digest, Md5};
+
+mod common;
+use common::fetch;
 use osstest_core::deb_write::{write_kernel_deb, KernelDeb, KernelDebOptions};
 use osstest_core::kernel::{KernelSource, Selection};
 use osstest_core::target_install::{target_install, TargetInstallOptions};
 
 const EPOCH: u64 = 1_700_000_000;
-
-fn top() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
 
 /// Runs a command, fails the test with its stderr if it fails, returns
 /// its stdout.
@@ -38,11 +37,6 @@ fn run(cmd: &mut Command) -> String {
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn fetch(args: &[&str]) -> PathBuf {
-    let out = run(Command::new(top().join("tests/fetch")).args(args));
-    PathBuf::from(out.trim())
 }
 
 /// A kernel tree made from a Debian linux-image package, laid out the way

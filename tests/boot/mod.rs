@@ -243,16 +243,9 @@ pub fn parse(console: &str, modules: &[&str]) -> BootResult {
     }
 }
 
-/// `tests/fetch ARGS...`: the path it prints.
-pub fn fetch(args: &[&str]) -> PathBuf {
-    let out = Command::new(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fetch"))
-        .args(args)
-        .stderr(Stdio::inherit())
-        .output()
-        .expect("running tests/fetch");
-    assert!(out.status.success(), "tests/fetch {args:?} failed");
-    PathBuf::from(String::from_utf8(out.stdout).unwrap().trim())
-}
+#[path = "../common/mod.rs"]
+mod common;
+pub use common::fetch;
 
 /// A kernel .deb unpacked with `dpkg-deb -x`: its image, release and
 /// modules directory (the temporary directory lives as long as this).

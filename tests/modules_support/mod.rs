@@ -9,6 +9,9 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+#[path = "../common/mod.rs"]
+mod common;
+
 use memmap2::Mmap;
 use osstest_core::modinfo::ModuleInfo;
 use osstest_core::modules::{Indexes, KernelModules};
@@ -41,9 +44,7 @@ fn run(cmd: &mut Command) -> String {
 
 /// `tests/fetch kernel SUITE ARCH FLAVOUR`: the cached .deb's path.
 pub fn fetch_kernel(suite: &str, arch: &str, flavour: &str) -> PathBuf {
-    let top = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let out = run(Command::new(top.join("tests/fetch")).args(["kernel", suite, arch, flavour]));
-    PathBuf::from(out.trim())
+    common::fetch(&["kernel", suite, arch, flavour])
 }
 
 fn walk(dir: &Path, rel: &str, out: &mut Vec<String>) {

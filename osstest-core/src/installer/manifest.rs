@@ -186,7 +186,12 @@ pub(super) fn build(
     let roles = ["image", "modules_segment", "initrd", "dtbs"];
     let mut outputs = BTreeMap::new();
     for (role, name) in roles.iter().zip(names) {
-        let (size, sha256) = sha256_file(&staging.path(name))?;
+        // The segment was hashed as it was written.
+        let (size, sha256) = if *role == "modules_segment" {
+            (segment.size, segment.sha256.clone())
+        } else {
+            sha256_file(&staging.path(name))?
+        };
         outputs.insert(
             (*role).to_owned(),
             OutputFile {
