@@ -32,7 +32,7 @@ options:
   --exclude PATTERN          leave these out of what the patterns select
   --no-classic               start from nothing, not the classic subset
   --compression KIND         gzip (default), xz, zstd or none
-  --level N                  compression level
+  --level N                  compression level (gzip 0-12, xz 0-9, zstd 1-22)
   --keep-module-compression  store .ko.xz as shipped (not for bookworm d-i)
   --allow-missing            go on when a depends= dependency does not exist
   --max-segment-size BYTES   fail if the modules segment is larger

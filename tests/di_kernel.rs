@@ -357,6 +357,16 @@ fn errors_leave_no_outputs() {
     );
     assert!(empty(out.path()));
 
+    let too_high = Options {
+        level: Some(13),
+        ..Options::default()
+    };
+    let e = di_kernel(&deb, &di, out.path(), &too_high)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("gzip level 13 (0..=12)"), "{e}");
+    assert!(empty(out.path()));
+
     let e = di_kernel(
         Path::new("/nonexistent.deb"),
         &di,
@@ -377,4 +387,39 @@ fn errors_leave_no_outputs() {
         .to_string();
     assert!(e.contains("cut.deb"), "{e}");
     assert!(empty(&o2), "nothing written on error");
+}
+
+/// A module the first reading drops can still be wanted: lima asks for
+/// governor_simpleondemand with `softdep=pre:`, but that module exports
+/// nothing, has no `crypto-` alias and comes before lima in the package,
+/// so its bytes were not kept when it went by. The source is read again
+/// for it, and the segment holds it, byte for byte.
+#[test]
+fn softdep_on_a_module_read_before_it() {
+    let deb = boot::fetch(&["kernel", "bookworm", "arm64", "arm64"]);
+    let tmp = tempfile::tempdir().unwrap();
+    let seg = tmp.path().join("lima.cpio.gz");
+    let opts = Options {
+        classic: false,
+        include: vec!["lima".into()],
+        ..Options::default()
+    };
+    let r = installer_modules(&deb, &seg, &opts).unwrap();
+    let gov = r
+        .modules
+        .list
+        .iter()
+        .find(|e| e.name == "governor_simpleondemand")
+        .expect("the softdep is in the segment");
+    assert_eq!(gov.reason, Reason::Softdep { of: "lima".into() });
+    let x = tempfile::tempdir().unwrap();
+    extract(&seg, x.path());
+    let d = tempfile::tempdir().unwrap();
+    run(Command::new("dpkg-deb").arg("-x").arg(&deb).arg(d.path()));
+    let moddir = format!("lib/modules/{}", r.version);
+    for e in &r.modules.list {
+        let a = fs::read(x.path().join(&moddir).join(&e.path)).unwrap();
+        let b = fs::read(d.path().join(&moddir).join(&e.path)).unwrap();
+        assert!(a == b, "{} differs from dpkg-deb's", e.path);
+    }
 }

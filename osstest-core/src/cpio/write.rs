@@ -73,6 +73,49 @@ impl<W: Write> Writer<W> {
         self.linked_file(name, mode, size, 1, data)
     }
 
+    /// Writes a regular file whose `size` bytes of data, and the padding
+    /// to the next 4-byte boundary after them, `put` writes onto the
+    /// underlying writer itself: data compressed ahead of time, say, that
+    /// a compressing writer splices in. The writer writes the header.
+    pub fn file_with(
+        &mut self,
+        name: &str,
+        mode: u32,
+        size: u64,
+        put: impl FnOnce(&mut W) -> io::Result<()>,
+    ) -> Result<()> {
+        let Ok(size32) = u32::try_from(size) else {
+            return Err(self.unsupported(
+                name,
+                format!("{size} bytes is more than newc's 32-bit size field holds"),
+            ));
+        };
+        self.begin(name)?;
+        let ino = self.ino();
+        let offset = self.inner.written;
+        let io_err = |what: String| {
+            let archive = self.archive.clone();
+            move |e| Error::Io {
+                archive,
+                what,
+                offset,
+                source: e,
+            }
+        };
+        // The crate's writer writes the header on its first write() call,
+        // even an empty one (write_all(&[]) makes no call); dropped
+        // unfinished, it writes nothing else.
+        let mut w = self
+            .builder(name, Kind::File, mode, 1, ino)
+            .write(&mut self.inner, size32);
+        w.write(&[])
+            .map_err(io_err(format!("writing the header of member {name}")))?;
+        drop(w);
+        put(&mut self.inner.inner).map_err(io_err(format!("writing member {name}")))?;
+        self.inner.written += size + (4 - size % 4) % 4;
+        Ok(())
+    }
+
     /// Writes a regular file that will have `nlink` names in this archive:
     /// this one, with the data, then `nlink - 1` [`Writer::hard_link`]s to
     /// it.
@@ -167,7 +210,13 @@ impl<W: Write> Writer<W> {
     }
 
     /// Writes the trailer and returns the underlying writer.
-    pub fn finish(mut self) -> Result<W> {
+    pub fn finish(self) -> Result<W> {
+        self.finish_counted().map(|(w, _)| w)
+    }
+
+    /// Writes the trailer and returns the underlying writer and the size
+    /// of the archive.
+    pub fn finish_counted(mut self) -> Result<(W, u64)> {
         if let Some((name, g)) = self.links.iter().find(|(_, g)| g.names != g.nlink) {
             return Err(self.unsupported(
                 name,
@@ -183,7 +232,7 @@ impl<W: Write> Writer<W> {
             .inner
             .flush()
             .map_err(|e| self.io("flushing", e))?;
-        Ok(self.inner.inner)
+        Ok((self.inner.inner, self.inner.written))
     }
 
     /// Checks `name` and its place in the order; writes missing parents.

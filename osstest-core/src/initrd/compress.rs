@@ -66,12 +66,32 @@ impl Compression {
         })
     }
 
-    /// The level used when none is given: gzip 6 (gzip -9 costs seven
-    /// times the time for 1 % on a module archive), xz 6, zstd 19.
+    /// The level used when none is given: gzip 6 (libdeflate's 6 is
+    /// already smaller than `gzip -9` on a module archive), xz 6, zstd 19.
     pub fn default_level(self) -> u32 {
         match self {
             Compression::Zstd => 19,
             _ => 6,
+        }
+    }
+
+    /// Checks `level` against what this compression's writer takes: gzip
+    /// 0 to 12 (libdeflate's levels: 1 to 9 as gzip's, 10 to 12 slower
+    /// and smaller), xz 0 to 9, zstd 1 to 22.
+    pub fn check_level(self, level: u32) -> io::Result<()> {
+        let (min, max) = match self {
+            Compression::Gzip => (0, super::pgzip::MAX_LEVEL),
+            Compression::Xz => (0, 9),
+            Compression::Zstd => (1, 22),
+            _ => return Ok(()),
+        };
+        if (min..=max).contains(&level) {
+            Ok(())
+        } else {
+            Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("{} level {level} ({min}..={max})", self.name()),
+            ))
         }
     }
 }
@@ -140,15 +160,11 @@ impl<W: Write> Encoder<W> {
             // One member compressed on all cores, mtime 0, no name, OS
             // 255: the same bytes every time (see pgzip).
             Compression::Gzip => {
-                if level > 9 {
-                    return Err(bad_level(c, level, 9));
-                }
+                c.check_level(level)?;
                 Encoder::Gzip(super::pgzip::ParGzEncoder::new(out, level))
             }
             Compression::Xz => {
-                if level > 9 {
-                    return Err(bad_level(c, level, 9));
-                }
+                c.check_level(level)?;
                 // Always the multithreaded encoder, even on one thread, so
                 // the bytes do not depend on the thread count.
                 let stream = liblzma::stream::MtStreamBuilder::new()
@@ -160,9 +176,7 @@ impl<W: Write> Encoder<W> {
                 Encoder::Xz(liblzma::write::XzEncoder::new_stream(out, stream))
             }
             Compression::Zstd => {
-                if !(1..=22).contains(&level) {
-                    return Err(bad_level(c, level, 22));
-                }
+                c.check_level(level)?;
                 Encoder::Zstd(zstd::stream::write::Encoder::new(out, level as i32)?)
             }
             other => {
@@ -175,6 +189,16 @@ impl<W: Write> Encoder<W> {
                 ))
             }
         })
+    }
+
+    /// Puts a piece compressed ahead of time next in a gzip stream.
+    pub(crate) fn insert_piece(&mut self, piece: &super::pgzip::Piece) -> io::Result<()> {
+        match self {
+            Encoder::Gzip(e) => e.insert(piece),
+            _ => Err(io::Error::other(
+                "a deflate piece can only go into a gzip segment",
+            )),
+        }
     }
 
     /// Ends the stream; the output.
@@ -206,11 +230,4 @@ impl<W: Write> Write for Encoder<W> {
             Encoder::Zstd(e) => e.flush(),
         }
     }
-}
-
-fn bad_level(c: Compression, level: u32, max: u32) -> io::Error {
-    io::Error::new(
-        io::ErrorKind::InvalidInput,
-        format!("{} level {level} (0..={max})", c.name()),
-    )
 }

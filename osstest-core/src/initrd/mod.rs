@@ -17,6 +17,7 @@
 
 mod append;
 mod compress;
+mod deflate_join;
 mod inspect;
 mod pgzip;
 
@@ -24,6 +25,7 @@ pub use append::{append, AppendOptions, AppendReport, Budget, Segment};
 pub use compress::Compression;
 pub(crate) use compress::Encoder;
 pub use inspect::{inspect, walk, FileInfo, Inspection, SegmentInfo};
+pub(crate) use pgzip::{compress_piece, Piece};
 
 /// Errors of initrd work, naming the file, segment and member at fault.
 #[derive(Debug, thiserror::Error)]

@@ -3,28 +3,98 @@
 //! The kernel's initramfs unpacker wants every compressed stream to end
 //! on a cpio boundary ("junk at the end of compressed archive"), so a
 //! segment cannot be cut into independent gzip members the way some
-//! parallel compressors do. Like pigz, this compresses fixed-size chunks
-//! of the input in parallel, each primed with the 32 KiB before it as the
-//! deflate dictionary and ended by a sync flush, and joins the raw deflate
-//! streams under one gzip header and trailer. The output depends only on
-//! the input and the level, never on the thread count.
+//! parallel compressors do. Instead the input is cut into chunks that are
+//! compressed in parallel into raw deflate *pieces*, each made joinable
+//! ([`deflate_join::unfinalize`]: not final, ending on a byte boundary),
+//! and the pieces are joined under one gzip header and trailer, the CRC
+//! combined from theirs. The output depends only on the input, the level
+//! and where pieces compressed ahead of time ([`ParGzEncoder::insert`])
+//! go, never on the thread count.
 //!
-//! Written here rather than taken from a crate: the parallel gzip crates
-//! found either write multi-member output or bring their own thread
-//! machinery; this is a page of code over flate2 (zlib-rs backend, which
-//! has `set_dictionary`) and rayon, both already dependencies.
+//! The compressor is libdeflate (the `libdeflater` crate). On the
+//! bookworm arm64 installer segment's 117 MB cpio, one core:
+//!
+//! | compressor | time | bytes |
+//! | --- | --- | --- |
+//! | GNU `gzip -9n` | 32.0 s | 34,040,577 |
+//! | GNU `gzip -6n` | 4.4 s | 34,352,381 |
+//! | zlib-rs level 6, 1 MiB chunks (what this used before) | about 1.5 s | 34,989,618 |
+//! | `libdeflate-gzip -6` | 1.2 s | 33,717,801 |
+//!
+//! libdeflate has no preset dictionary, so every chunk starts with an
+//! empty window: at 1 MiB chunks that costs about 0.1%. Written here
+//! rather than taken from a crate: the parallel gzip crates found write
+//! multi-member output or bring their own thread machinery; this is a page
+//! over libdeflate and rayon.
 
+use std::cell::RefCell;
 use std::io::{self, Write};
 
-use flate2::{Compress, Compression, Crc, FlushCompress, Status};
+use flate2::Crc;
+use libdeflater::{CompressionLvl, Compressor};
 use rayon::prelude::*;
+
+use super::deflate_join::{unfinalize, FINAL_BLOCK};
 
 /// Input bytes per chunk.
 const CHUNK: usize = 1 << 20;
-/// Chunks compressed per batch (a few per core keeps them all busy).
-const BATCH: usize = 8;
-/// The deflate window: how much of the previous chunk primes the next.
-const WINDOW: usize = 32 * 1024;
+/// Raw bytes gathered before a batch is compressed (a few chunks per core
+/// keeps them all busy).
+const BATCH: usize = 8 * CHUNK;
+/// The highest level libdeflate knows.
+pub(crate) const MAX_LEVEL: u32 = 12;
+
+/// Raw deflate data compressed ahead of time, joinable with others, and
+/// the CRC-32 and length of what it holds.
+pub(crate) struct Piece {
+    deflate: Vec<u8>,
+    crc: Crc,
+}
+
+thread_local! {
+    /// Each thread's compressor (allocating one costs more than
+    /// compressing a small file) and output buffer.
+    static COMPRESSOR: RefCell<Option<(u32, Compressor, Vec<u8>)>> = const { RefCell::new(None) };
+}
+
+/// Compresses `data` at `level` (0 to [`MAX_LEVEL`]) into a piece.
+pub(crate) fn compress_piece(level: u32, data: &[u8]) -> io::Result<Piece> {
+    let mut crc = Crc::new();
+    crc.update(data);
+    if data.is_empty() {
+        return Ok(Piece {
+            deflate: Vec::new(),
+            crc,
+        });
+    }
+    let deflate = COMPRESSOR.with(|cell| -> io::Result<Vec<u8>> {
+        let mut cell = cell.borrow_mut();
+        if cell.as_ref().map_or(true, |(l, _, _)| *l != level) {
+            let lvl = CompressionLvl::new(level as i32).map_err(|_| {
+                io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    format!("gzip level {level}: 0 to {MAX_LEVEL}"),
+                )
+            })?;
+            *cell = Some((level, Compressor::new(lvl), Vec::new()));
+        }
+        let (_, c, buf) = cell.as_mut().expect("just set");
+        let bound = c.deflate_compress_bound(data.len());
+        if buf.len() < bound {
+            buf.resize(bound, 0);
+        }
+        let n = c
+            .deflate_compress(data, buf)
+            .map_err(|e| io::Error::other(format!("libdeflate: {e:?}")))?;
+        // Room for what unfinalize adds.
+        let mut out = Vec::with_capacity(n + 6);
+        out.extend_from_slice(&buf[..n]);
+        Ok(out)
+    })?;
+    let mut deflate = deflate;
+    unfinalize(&mut deflate)?;
+    Ok(Piece { deflate, crc })
+}
 
 /// A gzip writer compressing on rayon's threads; [`ParGzEncoder::finish`]
 /// ends the member.
@@ -32,99 +102,83 @@ pub struct ParGzEncoder<W: Write> {
     out: W,
     level: u32,
     crc: Crc,
-    /// Chunks waiting for a batch.
-    pending: Vec<Vec<u8>>,
-    /// The tail of the last chunk compressed: the next one's dictionary.
-    tail: Vec<u8>,
+    /// Input waiting to be compressed, in chunks.
+    chunks: Vec<Vec<u8>>,
+    /// Bytes in `chunks`.
+    raw: usize,
     wrote_header: bool,
 }
 
 impl<W: Write> ParGzEncoder<W> {
-    /// A new member onto `out` at `level` (0 to 9).
+    /// A new member onto `out` at `level` (0 to [`MAX_LEVEL`]).
     pub fn new(out: W, level: u32) -> ParGzEncoder<W> {
         ParGzEncoder {
             out,
             level,
             crc: Crc::new(),
-            pending: vec![Vec::with_capacity(CHUNK)],
-            tail: Vec::new(),
+            chunks: Vec::new(),
+            raw: 0,
             wrote_header: false,
         }
     }
 
-    fn header(&mut self) -> io::Result<()> {
+    /// Puts `piece` next in the stream, after what was written before it.
+    pub(crate) fn insert(&mut self, piece: &Piece) -> io::Result<()> {
+        self.flush_chunks()?;
+        self.crc.combine(&piece.crc);
+        self.out.write_all(&piece.deflate)
+    }
+
+    /// Compresses the waiting chunks in parallel and writes them.
+    fn flush_chunks(&mut self) -> io::Result<()> {
         if !self.wrote_header {
             // No name, mtime 0, OS unknown: the same bytes every time.
             self.out
                 .write_all(&[0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff])?;
             self.wrote_header = true;
         }
-        Ok(())
-    }
-
-    /// Compresses the full chunks waiting (all of them when `last`).
-    fn flush_batch(&mut self, last: bool) -> io::Result<()> {
-        self.header()?;
-        let keep = if last { 0 } else { 1 };
-        if self.pending.len() <= keep {
-            return Ok(());
-        }
-        let chunks: Vec<Vec<u8>> = self.pending.drain(..self.pending.len() - keep).collect();
-        let n = chunks.len();
         let level = self.level;
-        let tail = std::mem::take(&mut self.tail);
-        let outputs: Vec<io::Result<Vec<u8>>> = (0..n)
-            .into_par_iter()
-            .map(|i| {
-                let dict: &[u8] = if i == 0 {
-                    &tail
-                } else {
-                    let p = &chunks[i - 1];
-                    &p[p.len().saturating_sub(WINDOW)..]
-                };
-                deflate_chunk(level, dict, &chunks[i], last && i == n - 1)
-            })
-            .collect();
-        for o in outputs {
-            self.out.write_all(&o?)?;
+        let pieces = match self.chunks.len() {
+            0 => return Ok(()),
+            1 => vec![compress_piece(level, &self.chunks[0])?],
+            _ => self
+                .chunks
+                .par_iter()
+                .map(|c| compress_piece(level, c))
+                .collect::<io::Result<Vec<Piece>>>()?,
+        };
+        for p in pieces {
+            self.out.write_all(&p.deflate)?;
         }
-        let lastc = &chunks[n - 1];
-        self.tail = lastc[lastc.len().saturating_sub(WINDOW)..].to_vec();
-        if self.pending.is_empty() {
-            self.pending.push(Vec::with_capacity(CHUNK));
-        }
+        self.chunks.clear();
+        self.raw = 0;
         Ok(())
     }
 
     /// Ends the member (compressing what is left, writing CRC and size)
     /// and returns the writer.
     pub fn finish(mut self) -> io::Result<W> {
-        if self.pending.last().is_some_and(Vec::is_empty) && self.pending.len() > 1 {
-            self.pending.pop();
-        }
-        self.flush_batch(true)?;
-        let crc = self.crc.sum();
-        let size = self.crc.amount();
-        self.out.write_all(&crc.to_le_bytes())?;
-        self.out.write_all(&size.to_le_bytes())?;
+        self.flush_chunks()?;
+        self.out.write_all(&FINAL_BLOCK)?;
+        self.out.write_all(&self.crc.sum().to_le_bytes())?;
+        self.out.write_all(&self.crc.amount().to_le_bytes())?;
         Ok(self.out)
     }
 }
 
 impl<W: Write> Write for ParGzEncoder<W> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let cur = self
-            .pending
-            .last_mut()
-            .expect("always a chunk being filled");
+        if self.chunks.last().map_or(true, |c| c.len() == CHUNK) {
+            self.chunks
+                .push(Vec::with_capacity(CHUNK.min(buf.len().max(4096))));
+        }
+        let cur = self.chunks.last_mut().expect("a chunk being filled");
         let n = buf.len().min(CHUNK - cur.len());
         cur.extend_from_slice(&buf[..n]);
         self.crc.update(&buf[..n]);
-        if cur.len() == CHUNK {
-            self.pending.push(Vec::with_capacity(CHUNK));
-            if self.pending.len() > BATCH {
-                self.flush_batch(false)?;
-            }
+        self.raw += n;
+        if self.raw >= BATCH {
+            self.flush_chunks()?;
         }
         Ok(n)
     }
@@ -132,38 +186,6 @@ impl<W: Write> Write for ParGzEncoder<W> {
     fn flush(&mut self) -> io::Result<()> {
         self.out.flush()
     }
-}
-
-/// Raw deflate of one chunk, primed with `dict`, ended by a sync flush
-/// (or the final block when `last`).
-fn deflate_chunk(level: u32, dict: &[u8], data: &[u8], last: bool) -> io::Result<Vec<u8>> {
-    let mut c = Compress::new(Compression::new(level), false);
-    if !dict.is_empty() {
-        c.set_dictionary(dict).map_err(io::Error::other)?;
-    }
-    let mut out = Vec::with_capacity(data.len() / 2 + 1024);
-    let flush = if last {
-        FlushCompress::Finish
-    } else {
-        FlushCompress::Sync
-    };
-    loop {
-        let consumed = c.total_in() as usize;
-        if out.capacity() - out.len() < 64 {
-            out.reserve(out.capacity().max(4096));
-        }
-        let status = c
-            .compress_vec(&data[consumed..], &mut out, flush)
-            .map_err(io::Error::other)?;
-        let done_input = c.total_in() as usize == data.len();
-        let room_left = out.capacity() > out.len();
-        match status {
-            Status::StreamEnd => break,
-            _ if !last && done_input && room_left => break,
-            _ => {}
-        }
-    }
-    Ok(out)
 }
 
 #[cfg(test)]
@@ -227,5 +249,46 @@ mod tests {
         let data = sample(5 * CHUNK + 123);
         assert_eq!(gz(&data, 1), gz(&data, 13));
         assert_eq!(gz(&data, 1), gz(&data, 5 * CHUNK + 123));
+    }
+
+    /// Pieces compressed ahead of time, spliced between written bytes:
+    /// one member holding everything in order, CRC and size right.
+    #[test]
+    fn pieces_between_writes() {
+        let parts: Vec<Vec<u8>> = (0..7).map(|i| sample(1000 + i * 700_000)).collect();
+        let mut want = Vec::new();
+        let mut e = ParGzEncoder::new(Vec::new(), 6);
+        for (i, p) in parts.iter().enumerate() {
+            if i % 2 == 0 {
+                e.write_all(p).unwrap();
+            } else {
+                e.insert(&compress_piece(6, p).unwrap()).unwrap();
+            }
+            want.extend_from_slice(p);
+        }
+        e.insert(&compress_piece(6, b"").unwrap()).unwrap();
+        let z = e.finish().unwrap();
+        let mut d = flate2::read::GzDecoder::new(&z[..]);
+        let mut back = Vec::new();
+        d.read_to_end(&mut back).unwrap();
+        assert!(back == want, "round trip");
+        assert!(d.into_inner().is_empty(), "one member");
+        let out = std::process::Command::new("gzip")
+            .arg("-t")
+            .stdin(std::process::Stdio::piped())
+            .spawn()
+            .and_then(|mut c| {
+                c.stdin.take().unwrap().write_all(&z)?;
+                c.wait()
+            })
+            .unwrap();
+        assert!(out.success(), "gzip -t");
+    }
+
+    #[test]
+    fn levels_checked() {
+        assert!(compress_piece(MAX_LEVEL, b"abc").is_ok());
+        let e = compress_piece(MAX_LEVEL + 1, b"abc").err().unwrap();
+        assert!(e.to_string().contains("0 to 12"), "{e}");
     }
 }

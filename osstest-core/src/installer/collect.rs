@@ -1,14 +1,35 @@
-//! One pass over the kernel source: the image, every module's metadata
-//! (bytes kept zstd-compressed), the module tree's own files, the DTBs.
+//! One pass over the kernel source: the image, every module's metadata,
+//! the bytes of the modules the segment may need, the module tree's own
+//! files, the DTBs.
+//!
+//! What happens to a module's bytes is decided as it goes by:
+//!
+//! - a module the selection patterns match is in the segment whatever the
+//!   closure adds: for a gzip segment it is compressed at once, on
+//!   rayon's threads while the source is still being read, into a deflate
+//!   piece the segment splices in; otherwise it is held zstd-compressed;
+//! - a module that could be a dependency -- it exports symbols (what
+//!   `depends=` comes from), has a `crypto-` alias, or is named by a
+//!   `softdep` seen so far -- is held zstd-compressed;
+//! - any other module's bytes are dropped. Only a `softdep` met later can
+//!   still want one; if the closure does, the source is read a second
+//!   time for those modules alone.
 
-use std::collections::HashMap;
+use std::borrow::Cow;
+use std::collections::{HashMap, HashSet};
 use std::fs::File;
 use std::io::{BufWriter, Read, Write};
 use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
 
 use crate::compress::Compression as FileCompression;
-use crate::kernel::{EntryKind, ImageArch, KernelSource, Role};
-use crate::modules::{module_name_from_path, Closure, KernelModules, Module, Selection, Want};
+use crate::initrd::{compress_piece, Compression, Piece};
+use crate::kernel::{Entry, EntryKind, ImageArch, KernelError, KernelSource, Role};
+use crate::modinfo::ModuleInfo;
+use crate::modules::{
+    module_name_from_path, Closure, KernelModules, Matcher, Module, Selection, Want,
+};
 
 use super::{io_err, InstallerError, Options};
 
@@ -19,6 +40,10 @@ const IMAGE_LIMIT: u64 = 512 << 20;
 /// zstd level for modules held until the closure is known: fast, and
 /// still a third of the size.
 const HOLD_LEVEL: i32 = 1;
+/// Module bytes waiting for a compressing thread before the reading
+/// thread compresses the next one itself (bounds memory when the
+/// compressors fall behind).
+const BACKLOG: usize = 16 << 20;
 /// The module tree's files that go into the segment as they are.
 const TREE_FILES: &[&str] = &[
     "modules.order",
@@ -36,11 +61,26 @@ pub(super) struct Image {
     pub bytes: Vec<u8>,
 }
 
+/// A module compressed on another thread: its name, the piece (or what
+/// was being done and the error), its size.
+type Compressed = (String, Result<Piece, (String, std::io::Error)>, u64);
+
+/// A module's bytes as the segment will store them, held until it is
+/// written.
+pub(super) enum HeldBytes {
+    /// Compressed for a gzip segment: the data and its cpio padding.
+    Piece(Piece),
+    /// zstd-compressed.
+    Zstd(Vec<u8>),
+    /// As they are (modules read a second time).
+    Plain(Vec<u8>),
+}
+
 /// A module's bytes, held until the segment is written.
 pub(super) struct Held {
-    /// zstd-compressed copy of the bytes the segment stores.
-    pub zstd: Vec<u8>,
-    /// Their size.
+    /// The bytes.
+    pub bytes: HeldBytes,
+    /// How many the segment stores.
     pub size: u64,
 }
 
@@ -147,7 +187,23 @@ pub(super) fn collect(
     let mut versions: Vec<(String, String)> = Vec::new();
     let mut parsed: Vec<Module> = Vec::new();
     let mut checks: Vec<Pending> = Vec::new();
-    let mut all_held: HashMap<String, Held> = HashMap::new();
+    let pieces: Mutex<Vec<Compressed>> = Mutex::new(Vec::new());
+    let backlog = AtomicUsize::new(0);
+    let mut keeper = Keeper {
+        matcher: Selection::from_options(opts.classic, &opts.include, &opts.exclude)
+            .compile()
+            .map_err(|source| InstallerError::Modules {
+                source_path: source_path.clone(),
+                source,
+            })?,
+        piece_level: (opts.compression == Compression::Gzip)
+            .then(|| opts.level.unwrap_or(Compression::Gzip.default_level())),
+        softdep_targets: HashSet::new(),
+        held: HashMap::new(),
+        dropped: HashMap::new(),
+        pieces: &pieces,
+        backlog: &backlog,
+    };
     let mut tree_files: Vec<(String, Vec<u8>)> = Vec::new();
     let mut source_moddir: Option<String> = None;
     let mut dtb_tar = match dtbs {
@@ -156,121 +212,116 @@ pub(super) fn collect(
     };
     let mut dtb_count = 0usize;
 
-    let control = src.visit(|e| {
-        if let Some(v) = &e.version {
-            if matches!(e.role, Role::Image | Role::Module) && !versions.iter().any(|(x, _)| x == v)
-            {
-                versions.push((v.clone(), e.path.clone()));
-            }
-        }
-        let is_file = e.kind == EntryKind::File;
-        match e.role {
-            Role::Image if is_file => {
-                if let Some(prev) = &image {
-                    return Err(
-                        src.mismatch(format!("two kernel images: {} and {}", prev.path, e.path))
-                    );
+    // Compressions spawned while reading run on rayon's threads; the scope
+    // ends when the last one has.
+    let control = rayon::in_place_scope(|scope| {
+        src.visit(|e| {
+            if let Some(v) = &e.version {
+                if matches!(e.role, Role::Image | Role::Module)
+                    && !versions.iter().any(|(x, _)| x == v)
+                {
+                    versions.push((v.clone(), e.path.clone()));
                 }
-                let want = dtbs.is_some();
-                let mut bytes = Vec::new();
-                let limit = if want { IMAGE_LIMIT } else { 64 * 1024 };
-                (&mut *e)
-                    .take(limit)
-                    .read_to_end(&mut bytes)
-                    .map_err(src.read_err(format!("{} ({})", e.path, e.location)))?;
-                if want && (bytes.len() as u64) < e.size {
-                    return Err(src.member_err(
-                        &e.path,
-                        format!(
-                            "{} bytes, more than the {IMAGE_LIMIT} read into memory",
-                            e.size
-                        ),
-                    ));
-                }
-                let arch = ImageArch::detect(&bytes).ok_or_else(|| {
-                    src.member_err(&e.path, "not a kernel image this recognises".into())
-                })?;
-                if !want {
-                    bytes = Vec::new();
-                }
-                image = Some(Image {
-                    path: e.path.clone(),
-                    arch,
-                    bytes,
-                });
             }
-            Role::Module if is_file => {
-                let raw = e
-                    .read_all(MODULE_LIMIT)
-                    .map_err(src.read_err(format!("{} ({})", e.path, e.location)))?;
-                let (info, plain) = src.read_module(&e.path, &raw)?;
-                let (moddir, rel) = split_moddir(&e.path).ok_or_else(|| {
-                    src.member_err(&e.path, "not under lib/modules/VERSION".into())
-                })?;
-                source_moddir.get_or_insert_with(|| moddir.to_owned());
-                let file = rel.rsplit('/').next().unwrap_or(rel);
-                let compressed = FileCompression::from_name(file).is_some();
-                let (stored_rel, stored): (String, &[u8]) =
-                    if compressed && !opts.keep_module_compression {
-                        let stem = FileCompression::from_name(file).map_or(file, |(_, s)| s);
-                        let dir = &rel[..rel.len() - file.len()];
-                        (format!("{dir}{stem}"), &plain)
-                    } else {
-                        (rel.to_owned(), &raw)
-                    };
-                let mut zstd = zstd::bulk::compress(stored, HOLD_LEVEL)
-                    .map_err(src.read_err(format!("{}: holding in memory", e.path)))?;
-                // compress() allocates the worst case; keep only the bytes.
-                zstd.shrink_to_fit();
-                let name = module_name_from_path(&stored_rel);
-                checks.push(Pending {
-                    path: e.path.clone(),
-                    name: name.clone(),
-                    machine: info.machine,
-                    bits: info.bits,
-                    vermagic: info.vermagic.clone(),
-                });
-                all_held.insert(
-                    name.clone(),
-                    Held {
-                        zstd,
-                        size: stored.len() as u64,
-                    },
-                );
-                parsed.push(Module {
-                    path: stored_rel,
-                    name,
-                    info,
-                });
-            }
-            Role::ModuleTree if is_file => {
-                let rel = split_moddir(&e.path).map(|(_, r)| r.to_owned());
-                if let Some(rel) = rel {
-                    if TREE_FILES.contains(&rel.as_str()) {
-                        let bytes = e
-                            .read_all(MODULE_LIMIT)
-                            .map_err(src.read_err(format!("{} ({})", e.path, e.location)))?;
-                        tree_files.push((rel, bytes));
+            let is_file = e.kind == EntryKind::File;
+            match e.role {
+                Role::Image if is_file => {
+                    if let Some(prev) = &image {
+                        return Err(src
+                            .mismatch(format!("two kernel images: {} and {}", prev.path, e.path)));
+                    }
+                    let want = dtbs.is_some();
+                    let mut bytes = Vec::new();
+                    let limit = if want { IMAGE_LIMIT } else { 64 * 1024 };
+                    (&mut *e)
+                        .take(limit)
+                        .read_to_end(&mut bytes)
+                        .map_err(src.read_err(format!("{} ({})", e.path, e.location)))?;
+                    if want && (bytes.len() as u64) < e.size {
+                        return Err(src.member_err(
+                            &e.path,
+                            format!(
+                                "{} bytes, more than the {IMAGE_LIMIT} read into memory",
+                                e.size
+                            ),
+                        ));
+                    }
+                    let arch = ImageArch::detect(&bytes).ok_or_else(|| {
+                        src.member_err(&e.path, "not a kernel image this recognises".into())
+                    })?;
+                    if !want {
+                        bytes = Vec::new();
+                    }
+                    image = Some(Image {
+                        path: e.path.clone(),
+                        arch,
+                        bytes,
+                    });
+                }
+                Role::Module if is_file => {
+                    let mut m = read_module(src, e, opts.keep_module_compression)?;
+                    source_moddir.get_or_insert_with(|| m.moddir.clone());
+                    checks.push(Pending {
+                        path: e.path.clone(),
+                        name: m.name.clone(),
+                        machine: m.info.machine,
+                        bits: m.info.bits,
+                        vermagic: m.info.vermagic.clone(),
+                    });
+                    keeper.keep(scope, src, &e.path, &mut m)?;
+                    parsed.push(Module {
+                        path: m.rel,
+                        name: m.name,
+                        info: m.info,
+                    });
+                }
+                Role::ModuleTree if is_file => {
+                    let rel = split_moddir(&e.path).map(|(_, r)| r.to_owned());
+                    if let Some(rel) = rel {
+                        if TREE_FILES.contains(&rel.as_str()) {
+                            let bytes = e
+                                .read_all(MODULE_LIMIT)
+                                .map_err(src.read_err(format!("{} ({})", e.path, e.location)))?;
+                            tree_files.push((rel, bytes));
+                        }
                     }
                 }
-            }
-            Role::Dtb if is_file => {
-                if let Some(t) = dtb_tar.as_mut() {
-                    let rel = dtb_relative(&e.path, e.version.as_deref()).ok_or_else(|| {
-                        src.member_err(&e.path, "a DTB outside a DTB directory".into())
-                    })?;
-                    let h = t.header(tar::EntryType::Regular, 0o644, e.size);
-                    let mut h = h;
-                    t.builder.append_data(&mut h, &rel, &mut *e).map_err(
-                        src.read_err(format!("{} ({}): into the DTB tarball", e.path, e.location)),
-                    )?;
+                Role::Dtb if is_file => {
+                    if let Some(t) = dtb_tar.as_mut() {
+                        let rel = dtb_relative(&e.path, e.version.as_deref()).ok_or_else(|| {
+                            src.member_err(&e.path, "a DTB outside a DTB directory".into())
+                        })?;
+                        let h = t.header(tar::EntryType::Regular, 0o644, e.size);
+                        let mut h = h;
+                        t.builder
+                            .append_data(&mut h, &rel, &mut *e)
+                            .map_err(src.read_err(format!(
+                                "{} ({}): into the DTB tarball",
+                                e.path, e.location
+                            )))?;
+                    }
+                    dtb_count += 1;
                 }
-                dtb_count += 1;
+                _ => {}
             }
-            _ => {}
-        }
-        Ok(())
+            Ok(())
+        })
     })?;
+    let Keeper {
+        held: mut all_held,
+        dropped,
+        ..
+    } = keeper;
+    for (name, piece, size) in pieces.into_inner().expect("no panics holding it") {
+        let piece = piece.map_err(|(what, e)| src.read_err(what)(e))?;
+        all_held.insert(
+            name,
+            Held {
+                bytes: HeldBytes::Piece(piece),
+                size,
+            },
+        );
+    }
     if let (Some(t), Some(p)) = (dtb_tar, dtbs) {
         t.finish(p)?;
     }
@@ -360,12 +411,18 @@ pub(super) fn collect(
         )));
     }
     let mut held = HashMap::with_capacity(closure.included.len());
+    let mut reread = HashMap::new();
     for m in &closure.included {
         if let Some(h) = all_held.remove(&m.name) {
             held.insert(m.name.clone(), h);
+        } else if let Some(&size) = dropped.get(&m.name) {
+            reread.insert(m.name.as_str(), size);
         }
     }
     drop(all_held);
+    if !reread.is_empty() {
+        read_again(src, opts, &reread, &mut held)?;
+    }
     let package = control.map(|c| {
         (
             c.package().to_owned(),
@@ -385,6 +442,200 @@ pub(super) fn collect(
         source_moddir: source_moddir.unwrap_or_default(),
         dtb_count,
     })
+}
+
+/// A module read from the source, in the form the segment stores it.
+struct ReadModule {
+    /// Its path below the module directory, as the segment names it
+    /// (`.ko` unless compression is kept).
+    rel: String,
+    /// Its name.
+    name: String,
+    /// Its metadata.
+    info: ModuleInfo,
+    /// The bytes the segment stores.
+    bytes: Vec<u8>,
+    /// The module directory in the source (`lib/modules/VER`).
+    moddir: String,
+}
+
+/// The name of the module at `path` in the source, and its path as the
+/// segment names it.
+fn stored_name(path: &str, keep_compression: bool) -> Option<(String, String, &str)> {
+    let (moddir, rel) = split_moddir(path)?;
+    let file = rel.rsplit('/').next().unwrap_or(rel);
+    let stored_rel = match FileCompression::from_name(file) {
+        Some((_, stem)) if !keep_compression => {
+            format!("{}{stem}", &rel[..rel.len() - file.len()])
+        }
+        _ => rel.to_owned(),
+    };
+    Some((module_name_from_path(&stored_rel), stored_rel, moddir))
+}
+
+/// Reads the module `e`: its metadata, and its bytes decompressed unless
+/// `keep_compression`.
+fn read_module(
+    src: &KernelSource,
+    e: &mut Entry<'_>,
+    keep_compression: bool,
+) -> Result<ReadModule, KernelError> {
+    let (name, rel, moddir) = stored_name(&e.path, keep_compression)
+        .ok_or_else(|| src.member_err(&e.path, "not under lib/modules/VERSION".into()))?;
+    let moddir = moddir.to_owned();
+    let raw = e
+        .read_all(MODULE_LIMIT)
+        .map_err(src.read_err(format!("{} ({})", e.path, e.location)))?;
+    let (info, plain) = src.read_module(&e.path, &raw)?;
+    let decompressed = match plain {
+        Cow::Owned(v) => Some(v),
+        Cow::Borrowed(_) => None,
+    };
+    let bytes = match decompressed {
+        Some(v) if !keep_compression => v,
+        _ => raw,
+    };
+    Ok(ReadModule {
+        rel,
+        name,
+        info,
+        bytes,
+        moddir,
+    })
+}
+
+/// Decides, module by module as they go by, what to keep of their bytes
+/// (see the module docs).
+struct Keeper<'a> {
+    matcher: Matcher,
+    /// The gzip level, for a gzip segment.
+    piece_level: Option<u32>,
+    /// What the `softdep=pre:` of the modules so far name.
+    softdep_targets: HashSet<String>,
+    /// Modules held zstd-compressed, by name.
+    held: HashMap<String, Held>,
+    /// Sizes of the modules whose bytes were not kept, by name.
+    dropped: HashMap<String, u64>,
+    /// Where the compressing threads leave their pieces.
+    pieces: &'a Mutex<Vec<Compressed>>,
+    /// Bytes given to compressing threads and not yet compressed.
+    backlog: &'a AtomicUsize,
+}
+
+impl<'a> Keeper<'a> {
+    /// Keeps what is needed of `m`, read from `member` (taking its bytes).
+    fn keep<'s>(
+        &mut self,
+        scope: &rayon::Scope<'s>,
+        src: &KernelSource,
+        member: &str,
+        m: &mut ReadModule,
+    ) -> Result<(), KernelError>
+    where
+        'a: 's,
+    {
+        self.softdep_targets
+            .extend(m.info.softdep_pre.iter().cloned());
+        let size = m.bytes.len() as u64;
+        let selected = self.matcher.selects(&m.rel, &m.name).is_some();
+        match self.piece_level {
+            Some(level) if selected => {
+                // The data and the cpio padding after it.
+                let mut data = std::mem::take(&mut m.bytes);
+                data.resize(data.len().next_multiple_of(4), 0);
+                let (name, what) = (m.name.clone(), format!("{member}: compressing"));
+                if self.backlog.load(Ordering::Relaxed) > BACKLOG {
+                    let piece = compress_piece(level, &data).map_err(src.read_err(what))?;
+                    self.pieces
+                        .lock()
+                        .expect("no panics holding it")
+                        .push((name, Ok(piece), size));
+                } else {
+                    let (pieces, backlog) = (self.pieces, self.backlog);
+                    backlog.fetch_add(data.len(), Ordering::Relaxed);
+                    scope.spawn(move |_| {
+                        let piece = compress_piece(level, &data).map_err(|e| (what, e));
+                        backlog.fetch_sub(data.len(), Ordering::Relaxed);
+                        pieces
+                            .lock()
+                            .expect("no panics holding it")
+                            .push((name, piece, size));
+                    });
+                }
+            }
+            _ if selected || self.could_be_wanted(m) => {
+                let mut zstd = zstd::bulk::compress(&m.bytes, HOLD_LEVEL)
+                    .map_err(src.read_err(format!("{member}: holding in memory")))?;
+                // compress() allocates the worst case; keep only the bytes.
+                zstd.shrink_to_fit();
+                self.held.insert(
+                    m.name.clone(),
+                    Held {
+                        bytes: HeldBytes::Zstd(zstd),
+                        size,
+                    },
+                );
+            }
+            _ => {
+                self.dropped.insert(m.name.clone(), size);
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether a module the patterns do not select could still be wanted
+    /// by the closure.
+    fn could_be_wanted(&self, m: &ReadModule) -> bool {
+        !m.info.exports.is_empty()
+            || self.softdep_targets.contains(&m.name)
+            || m.info
+                .aliases
+                .iter()
+                .any(|a| a.starts_with("crypto-") || self.softdep_targets.contains(a))
+    }
+}
+
+/// The second pass: reads the modules named in `want` (with their sizes
+/// from the first) into `held`.
+fn read_again(
+    src: &KernelSource,
+    opts: &Options,
+    want: &HashMap<&str, u64>,
+    held: &mut HashMap<String, Held>,
+) -> Result<(), InstallerError> {
+    src.visit(|e| {
+        if e.role != Role::Module || e.kind != EntryKind::File {
+            return Ok(());
+        }
+        let wanted = stored_name(&e.path, opts.keep_module_compression)
+            .is_some_and(|(name, _, _)| want.contains_key(name.as_str()));
+        if !wanted {
+            return Ok(());
+        }
+        let m = read_module(src, e, opts.keep_module_compression)?;
+        let size = m.bytes.len() as u64;
+        if want.get(m.name.as_str()) != Some(&size) {
+            return Err(src.member_err(
+                &e.path,
+                "changed while it was being read (its size differs from the first reading)".into(),
+            ));
+        }
+        held.insert(
+            m.name,
+            Held {
+                bytes: HeldBytes::Plain(m.bytes),
+                size,
+            },
+        );
+        Ok(())
+    })?;
+    if let Some(name) = want.keys().find(|n| !held.contains_key(**n)) {
+        return Err(InstallerError::Source {
+            source_path: src.path().to_owned(),
+            problem: format!("module {name} was not found when the source was read again"),
+        });
+    }
+    Ok(())
 }
 
 /// `("lib/modules/VER", "kernel/...")` from a module tree path.

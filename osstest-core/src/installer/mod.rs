@@ -21,10 +21,12 @@
 //! [`installer_modules`] makes the segment alone.
 //!
 //! The source is read once, streaming: every module is decompressed and
-//! its ELF metadata read as it goes by, and kept only zstd-compressed in
-//! memory until the closure says which ones the segment needs (peak
-//! memory stays far below the unpacked kernel's size, and nothing is
-//! unpacked to disk). Every included module must match the image's ELF
+//! its ELF metadata read as it goes by; the modules the patterns select
+//! are compressed for the segment at once, on other threads, and those
+//! the closure may add are kept zstd-compressed in memory until it says
+//! which ones the segment needs (peak memory stays far below the unpacked
+//! kernel's size, and nothing is unpacked to disk; see `collect` for the
+//! rare second reading). Every included module must match the image's ELF
 //! machine and the kernel version (its `vermagic`).
 //!
 //! Outputs are written under temporary names in the output directory and
@@ -235,11 +237,20 @@ pub fn installer_modules(
 /// Refuses options that cannot work, before any reading.
 fn check_options(opts: &Options) -> Result<(), InstallerError> {
     match opts.compression {
-        Compression::Gzip | Compression::Xz | Compression::Zstd | Compression::None => Ok(()),
-        other => Err(InstallerError::Option(format!(
-            "compression {} cannot be written: use gzip, xz, zstd or none",
-            other.name()
-        ))),
+        Compression::Gzip | Compression::Xz | Compression::Zstd | Compression::None => {}
+        other => {
+            return Err(InstallerError::Option(format!(
+                "compression {} cannot be written: use gzip, xz, zstd or none",
+                other.name()
+            )))
+        }
+    }
+    match opts.level {
+        Some(level) => opts
+            .compression
+            .check_level(level)
+            .map_err(|e| InstallerError::Option(e.to_string())),
+        None => Ok(()),
     }
 }
 

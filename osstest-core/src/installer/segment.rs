@@ -6,12 +6,11 @@ use std::io::{self, BufWriter, Write};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::counting::Counting;
 use crate::cpio::{self, Writer};
 use crate::initrd::{Compression, Encoder};
 use crate::kernel::KernelSource;
 
-use super::collect::Collected;
+use super::collect::{Collected, HeldBytes};
 use super::{InstallerError, Options};
 
 /// What went into a modules segment.
@@ -111,28 +110,32 @@ pub(super) fn write(
         hash: Sha256::new(),
     };
     let enc = Encoder::new(opts.compression, level, 2, tally).map_err(werr)?;
-    let mut w = Writer::new(
-        // Counts the cpio bytes before compression.
-        Counting::new(enc),
-        name,
-        opts.mtime.unwrap_or(0),
-    );
+    let mut w = Writer::new(enc, name, opts.mtime.unwrap_or(0));
     for (path, data) in &files {
         match data {
             Data::Module(m) => {
                 let held = &c.held[*m];
-                let mut dec =
-                    zstd::stream::read::Decoder::with_buffer(&held.zstd[..]).map_err(werr)?;
-                w.file(path, 0o644, held.size, &mut dec)?;
+                match &held.bytes {
+                    HeldBytes::Piece(piece) => {
+                        w.file_with(path, 0o644, held.size, |enc| enc.insert_piece(piece))?;
+                    }
+                    HeldBytes::Zstd(zstd) => {
+                        let mut dec =
+                            zstd::stream::read::Decoder::with_buffer(&zstd[..]).map_err(werr)?;
+                        w.file(path, 0o644, held.size, &mut dec)?;
+                    }
+                    HeldBytes::Plain(bytes) => {
+                        w.file(path, 0o644, held.size, &mut &bytes[..])?;
+                    }
+                }
             }
             Data::Bytes(b) => {
                 w.file(path, 0o644, b.len() as u64, &mut &b[..])?;
             }
         }
     }
-    let counted = w.finish()?;
-    let cpio_size = counted.written;
-    let mut tally = counted.inner.finish().map_err(werr)?;
+    let (enc, cpio_size) = w.finish_counted()?;
+    let mut tally = enc.finish().map_err(werr)?;
     tally.flush().map_err(werr)?;
     Ok(SegmentReport {
         compression: opts.compression,

@@ -39,6 +39,7 @@ mod tree;
 
 pub use closure::{Closure, Included, Missing, Reason, Want};
 pub use depmod::Indexes;
+pub(crate) use select::Matcher;
 pub use select::{Selection, CLASSIC_PATTERNS};
 
 /// What can go wrong reading a kernel's modules or computing a subset.
