@@ -289,8 +289,11 @@ LVM paths and adds every module a selected one needs (C<depends=>,
 exported symbols, C<softdep pre:>), whatever its path. Modules are stored
 as plain C<.ko> (bookworm's installer kmod reads nothing else), with the
 subset's C<modules.dep>, C<modules.alias>, C<modules.softdep>,
-C<modules.symbols> and C<modules.devname> as C<depmod> writes them, and
-the kernel's C<modules.order>, C<modules.builtin> and
+C<modules.symbols> and C<modules.devname> and the binary indexes
+C<modprobe> reads (C<modules.dep.bin>, C<modules.alias.bin>,
+C<modules.symbols.bin>, C<modules.builtin.bin>,
+C<modules.builtin.alias.bin>), byte for byte as C<depmod> writes them,
+and the kernel's C<modules.order>, C<modules.builtin> and
 C<modules.builtin.modinfo>. Every module must be for the image's machine
 and the kernel's version. Files appear only complete (staged in
 C<$outdir>, renamed into place, the manifest last).
@@ -529,7 +532,7 @@ C<softdep=pre:> modules. Options:
               drivers/{ata,md,mmc,net,scsi,usb/host,...}); default 1
     include   [patterns] also select these
     exclude   [patterns] do not select these (dependencies still come)
-    indexes   also return the depmod index files of the subset
+    indexes   also return the depmod text index files of the subset
 
 A pattern with a C</> is a glob over the module's path with any
 compression suffix removed (C<kernel/drivers/net/ethernet/cadence/**>:

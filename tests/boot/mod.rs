@@ -64,6 +64,8 @@ pub enum Outcome {
     Loaded,
     /// It did not; modprobe's message.
     Failed(String),
+    /// The step was not run.
+    Skipped,
 }
 
 /// What the check script reported.
@@ -79,9 +81,22 @@ pub struct BootResult {
     pub console: String,
 }
 
-/// The `/check` script for `modules`.
-pub fn check_script(modules: &[&str]) -> String {
+/// The `/check` script for `modules`; `depmod -a` first if `run_depmod`.
+pub fn check_script(modules: &[&str], run_depmod: bool) -> String {
     let list = modules.join(" ");
+    let depmod = if run_depmod {
+        // As the installer's hw-detect does: the kernel's .deb has no
+        // modules.dep.
+        format!(
+            r#"if out=$(depmod -a 2>&1); then
+    echo "{MARK} depmod loaded"
+else
+    echo "{MARK} depmod failed $(echo "$out" | tr '\n' ' ')"
+fi"#
+        )
+    } else {
+        format!(r#"echo "{MARK} depmod skipped""#)
+    };
     format!(
         r#"#!/bin/sh
 PATH=/usr/sbin:/usr/bin:/sbin:/bin
@@ -90,12 +105,7 @@ mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev 2>/dev/null
 echo "{MARK} kernel $(uname -r)"
-# As the installer's hw-detect does: the kernel's .deb has no modules.dep.
-if out=$(depmod -a 2>&1); then
-    echo "{MARK} depmod loaded"
-else
-    echo "{MARK} depmod failed $(echo "$out" | tr '\n' ' ')"
-fi
+{depmod}
 for m in {list}; do
     if out=$(modprobe "$m" 2>&1); then
         if [ -d "/sys/module/$m" ]; then
@@ -114,9 +124,10 @@ poweroff -f
 }
 
 /// The segment holding `/check`.
-pub fn check_segment(modules: &[&str]) -> Tree {
+pub fn check_segment(modules: &[&str], run_depmod: bool) -> Tree {
     let mut t = Tree::new("boot check segment");
-    t.add_bytes("check", 0o755, check_script(modules)).unwrap();
+    t.add_bytes("check", 0o755, check_script(modules, run_depmod))
+        .unwrap();
     t
 }
 
@@ -131,10 +142,32 @@ pub fn boot_check(
     modules: &[&str],
     timeout: Duration,
 ) -> BootResult {
+    boot_check_with(
+        debian_arch,
+        kernel,
+        base_initrd,
+        segments,
+        modules,
+        timeout,
+        true,
+    )
+}
+
+/// [`boot_check`], running `depmod -a` first only if `run_depmod`:
+/// without it, `modprobe` has only the binary indexes the initrd holds.
+pub fn boot_check_with(
+    debian_arch: &str,
+    kernel: &Path,
+    base_initrd: &Path,
+    segments: Vec<Segment>,
+    modules: &[&str],
+    timeout: Duration,
+    run_depmod: bool,
+) -> BootResult {
     let dir = tempfile::tempdir().unwrap();
     let combined = dir.path().join("initrd");
     let mut all = segments;
-    all.push(Segment::Tree(check_segment(modules)));
+    all.push(Segment::Tree(check_segment(modules, run_depmod)));
     let opts = AppendOptions {
         compression: Compression::Gzip,
         level: Some(1),
@@ -214,6 +247,7 @@ pub fn parse(console: &str, modules: &[&str]) -> BootResult {
         let outcome = |w: &[&str], at: usize| match w.get(at) {
             Some(&"loaded") => Outcome::Loaded,
             Some(&"failed") => Outcome::Failed(w[at + 1..].join(" ")),
+            Some(&"skipped") => Outcome::Skipped,
             _ => panic!("bad report line {line:?}"),
         };
         match words.first() {

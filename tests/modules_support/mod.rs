@@ -202,7 +202,8 @@ pub fn unknown_symbols(depmod_stderr: &str) -> Vec<&str> {
         .collect()
 }
 
-/// Compares our index files with those the real depmod wrote into `dir`.
+/// Compares our index files, text and binary, with those the real depmod
+/// wrote into `dir`.
 /// Returns the names of the files that differ, with the first differing
 /// line of each.
 pub fn compare_indexes(ours: &Indexes, dir: &Path) -> BTreeMap<&'static str, String> {
@@ -224,6 +225,24 @@ pub fn compare_indexes(ours: &Indexes, dir: &Path) -> BTreeMap<&'static str, Str
                     )
                 });
             diffs.insert(name, first);
+        }
+    }
+    for (name, bytes) in ours.binary_files() {
+        let theirs = fs::read(dir.join(name)).unwrap();
+        if theirs != bytes {
+            let at = theirs
+                .iter()
+                .zip(bytes)
+                .position(|(a, b)| a != b)
+                .unwrap_or(theirs.len().min(bytes.len()));
+            diffs.insert(
+                name,
+                format!(
+                    "{} bytes from depmod, {} ours, first difference at byte {at}",
+                    theirs.len(),
+                    bytes.len()
+                ),
+            );
         }
     }
     diffs

@@ -9,9 +9,11 @@
 //!   subset of the kernel's modules ([`crate::modules`]), decompressed to
 //!   plain `.ko` by default (bookworm's d-i kmod loads nothing else), with
 //!   the subset's `modules.dep`, `modules.alias`, `modules.softdep`,
-//!   `modules.symbols`, `modules.devname` as `depmod` would write them and
-//!   the kernel's own `modules.order`, `modules.builtin` and
-//!   `modules.builtin.modinfo`;
+//!   `modules.symbols`, `modules.devname` and the binary indexes libkmod
+//!   reads (`modules.dep.bin`, `modules.alias.bin`, `modules.symbols.bin`,
+//!   `modules.builtin.bin`, `modules.builtin.alias.bin`), byte for byte as
+//!   `depmod` would write them, and the kernel's own `modules.order`,
+//!   `modules.builtin` and `modules.builtin.modinfo`;
 //! - `initrd.gz`: the d-i initrd, unchanged, with that segment appended
 //!   (Linux unpacks concatenated archives in order);
 //! - `dtbs.tar.gz`: the kernel's device trees, when it has any;

@@ -9,6 +9,7 @@ use sha2::{Digest, Sha256};
 use crate::cpio::{self, Writer};
 use crate::initrd::{Compression, Encoder};
 use crate::kernel::KernelSource;
+use crate::modules::kmod_index;
 
 use super::collect::{Collected, HeldBytes};
 use super::{InstallerError, Options};
@@ -92,9 +93,27 @@ pub(super) fn write(
         module_bytes += held.size;
         files.push((format!("{}/{}", c.moddir, m.path), Data::Module(&m.name)));
     }
+    // The built-in modules' binary indexes, as depmod writes them beside
+    // the files they come from.
+    let mut builtin_bins: Vec<(&str, Vec<u8>)> = Vec::new();
+    for (n, bytes) in &c.tree_files {
+        match n.as_str() {
+            "modules.builtin" => builtin_bins.push((
+                "modules.builtin.bin",
+                kmod_index::builtin_bin(&String::from_utf8_lossy(bytes)),
+            )),
+            "modules.builtin.modinfo" => builtin_bins.push((
+                "modules.builtin.alias.bin",
+                kmod_index::builtin_alias_bin(bytes),
+            )),
+            _ => {}
+        }
+    }
     let mut extra = Vec::new();
-    for (n, text) in indexes.files() {
-        files.push((format!("{}/{n}", c.moddir), Data::Bytes(text.as_bytes())));
+    let text = indexes.files().map(|(n, t)| (n, t.as_bytes()));
+    let built = builtin_bins.iter().map(|(n, b)| (*n, &b[..]));
+    for (n, bytes) in text.into_iter().chain(indexes.binary_files()).chain(built) {
+        files.push((format!("{}/{n}", c.moddir), Data::Bytes(bytes)));
         extra.push(n.to_owned());
     }
     for (n, bytes) in &c.tree_files {

@@ -1,4 +1,5 @@
-//! The text index files kmod's `depmod` writes, for a set of modules.
+//! The index files kmod's `depmod` writes, text and binary, for a set of
+//! modules.
 //!
 //! The point is to be *identical* to `depmod -b DIR VERSION` run over a
 //! directory holding just these modules and the kernel's `modules.order`,
@@ -26,9 +27,13 @@
 //! - **`modules.devname`**: modules with a `devname:` alias and a
 //!   `char-major-` or `block-major-` alias.
 //!
-//! The binary `.bin` indexes are not written: `depmod -a` (which d-i's
-//! `hw-detect` runs) rebuilds them, and `modprobe` falls back to the text
-//! files without them.
+//! - **`modules.dep.bin`**, **`modules.alias.bin`**,
+//!   **`modules.symbols.bin`**: the same entries as kmod's binary tries
+//!   (see `kmod_index`), which are what libkmod reads: without
+//!   `modules.dep.bin`, `modprobe` finds no module of the directory. A
+//!   module's entries have its place in module order as their priority;
+//!   aliases are normalised (`-` read as `_` outside brackets) and one with
+//!   an unmatched bracket is left out of the binary index.
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -37,9 +42,11 @@ use std::path::Path;
 use serde::Serialize;
 
 use super::kmod_hash::{sort_as_iterated, MODULE_BUCKETS, SYMBOL_BUCKETS};
+use super::kmod_index::{normalize_alias, Index};
 use super::{Module, ModulesError};
 
-/// The text index files of a set of modules.
+/// The index files of a set of modules: the text ones, and the binary
+/// ones libkmod reads (not serialised: the text says the same).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Indexes {
     /// `modules.dep`.
@@ -52,6 +59,15 @@ pub struct Indexes {
     pub symbols: String,
     /// `modules.devname`.
     pub devname: String,
+    /// `modules.dep.bin`.
+    #[serde(skip)]
+    pub dep_bin: Vec<u8>,
+    /// `modules.alias.bin`.
+    #[serde(skip)]
+    pub alias_bin: Vec<u8>,
+    /// `modules.symbols.bin`.
+    #[serde(skip)]
+    pub symbols_bin: Vec<u8>,
 }
 
 impl Indexes {
@@ -66,10 +82,21 @@ impl Indexes {
         ]
     }
 
-    /// Writes the index files into `dir` (`lib/modules/VERSION`), each to
-    /// a temporary name first and then renamed into place.
+    /// Each binary index file's name and contents.
+    pub fn binary_files(&self) -> [(&'static str, &[u8]); 3] {
+        [
+            ("modules.dep.bin", &self.dep_bin),
+            ("modules.alias.bin", &self.alias_bin),
+            ("modules.symbols.bin", &self.symbols_bin),
+        ]
+    }
+
+    /// Writes the text and binary index files into `dir`
+    /// (`lib/modules/VERSION`), each to a temporary name first and then
+    /// renamed into place.
     pub fn write_to(&self, dir: &Path) -> Result<(), ModulesError> {
-        for (name, text) in self.files() {
+        let text = self.files().map(|(n, t)| (n, t.as_bytes()));
+        for (name, text) in text.into_iter().chain(self.binary_files()) {
             let path = dir.join(name);
             let err = |source| ModulesError::Write {
                 path: path.display().to_string(),
@@ -79,7 +106,7 @@ impl Indexes {
                 .prefix(&format!(".{name}."))
                 .tempfile_in(dir)
                 .map_err(err)?;
-            tmp.write_all(text.as_bytes()).map_err(err)?;
+            tmp.write_all(text).map_err(err)?;
             tmp.as_file().sync_all().map_err(err)?;
             tmp.persist(&path).map_err(|e| err(e.error))?;
         }
@@ -121,8 +148,10 @@ impl Indexes {
         let rank = topological_rank(&mods, &deps, users)?;
 
         let mut dep = String::new();
+        let mut dep_bin = Index::new();
         let mut seen = vec![false; n];
         for (i, m) in mods.iter().enumerate() {
+            let start = dep.len();
             dep.push_str(&m.path);
             dep.push(':');
             let mut all = Vec::new();
@@ -135,16 +164,23 @@ impl Indexes {
                 dep.push(' ');
                 dep.push_str(&mods[j].path);
             }
+            dep_bin.insert(&m.name, &dep[start..], i as u32);
             dep.push('\n');
         }
 
         let mut alias = String::from("# Aliases extracted from modules themselves.\n");
         let mut softdep = String::from("# Soft dependencies extracted from modules themselves.\n");
         let mut devname = String::from("# Device nodes to trigger on-demand module loading.\n");
-        for m in &mods {
+        let mut alias_bin = Index::new();
+        for (i, m) in mods.iter().enumerate() {
             for (key, value) in &m.info.fields {
                 match key.as_str() {
-                    "alias" => alias.push_str(&format!("alias {value} {}\n", m.name)),
+                    "alias" => {
+                        alias.push_str(&format!("alias {value} {}\n", m.name));
+                        if let Some(a) = normalize_alias(value) {
+                            alias_bin.insert(&a, &m.name, i as u32);
+                        }
+                    }
                     "softdep" => softdep.push_str(&format!("softdep {} {value}\n", m.name)),
                     _ => {}
                 }
@@ -157,8 +193,10 @@ impl Indexes {
         let mut symbols: Vec<(&str, usize)> = owners.into_iter().collect();
         sort_as_iterated(&mut symbols, SYMBOL_BUCKETS, |(name, _)| name);
         let mut symbols_text = String::from("# Aliases for symbols, used by symbol_request().\n");
+        let mut symbols_bin = Index::new();
         for (name, owner) in symbols {
             symbols_text.push_str(&format!("alias symbol:{name} {}\n", mods[owner].name));
+            symbols_bin.insert(&format!("symbol:{name}"), &mods[owner].name, owner as u32);
         }
 
         Ok(Indexes {
@@ -167,6 +205,9 @@ impl Indexes {
             softdep,
             symbols: symbols_text,
             devname,
+            dep_bin: dep_bin.to_bytes(),
+            alias_bin: alias_bin.to_bytes(),
+            symbols_bin: symbols_bin.to_bytes(),
         })
     }
 }

@@ -34,6 +34,7 @@ use crate::modinfo::{ModinfoError, ModuleInfo};
 mod closure;
 mod depmod;
 mod kmod_hash;
+pub(crate) mod kmod_index;
 mod select;
 mod tree;
 
