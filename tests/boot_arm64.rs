@@ -39,6 +39,7 @@ fn classic_path_subset_leaves_dm_mod_unloadable() {
         vec![Segment::Tree(tree)],
         boot::INSTALLER_MODULES,
         Duration::from_secs(900),
+        true,
     );
     eprintln!("{:#?}", result.modules);
     assert_eq!(

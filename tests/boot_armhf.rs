@@ -25,6 +25,7 @@ fn armmp_kernel_boots_with_appended_modules() {
         vec![Segment::Tree(tree)],
         boot::INSTALLER_MODULES,
         Duration::from_secs(900),
+        true,
     );
     eprintln!("{:#?}", result.modules);
     assert_eq!(

@@ -87,7 +87,7 @@ fn check_manifest(m: &Manifest, outdir: &Path) {
 /// unless `run_depmod`, with only the segment's binary indexes to go by.
 fn boots_and_loads(arch: &str, m: &Manifest, outdir: &Path, run_depmod: bool) {
     let image = outdir.join(format!("vmlinuz-{}", m.kernel.version));
-    let result = boot::boot_check_with(
+    let result = boot::boot_check(
         arch,
         &image,
         &outdir.join("initrd.gz"),

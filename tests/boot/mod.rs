@@ -3,8 +3,9 @@
 //! one more appended segment (`rdinit=/check`), and reports which modules
 //! load.
 //!
-//! The script does what the installer's hw-detect does (`depmod -a`), then
-//! `modprobe`s each module asked for and prints one machine-parsable line
+//! The script does what the installer's hw-detect does (`depmod -a`; or
+//! not, to test the binary indexes a segment brings), then `modprobe`s
+//! each module asked for and prints one machine-parsable line
 //! per result, prefixed `OSSTEST-CHECK`, then `poweroff -f`. QEMU runs with
 //! `-no-reboot`, so it exits at the power-off.
 //!
@@ -132,30 +133,11 @@ pub fn check_segment(modules: &[&str], run_depmod: bool) -> Tree {
 }
 
 /// Boots `kernel` with `base_initrd` + `segments` + the check segment and
-/// returns what the check reported. Panics (with the console output) if
-/// QEMU fails, times out, or the script's report is incomplete.
+/// returns what the check reported. The script runs `depmod -a` first only
+/// if `run_depmod`: without it, `modprobe` has only the binary indexes the
+/// initrd holds. Panics (with the console output) if QEMU fails, times
+/// out, or the script's report is incomplete.
 pub fn boot_check(
-    debian_arch: &str,
-    kernel: &Path,
-    base_initrd: &Path,
-    segments: Vec<Segment>,
-    modules: &[&str],
-    timeout: Duration,
-) -> BootResult {
-    boot_check_with(
-        debian_arch,
-        kernel,
-        base_initrd,
-        segments,
-        modules,
-        timeout,
-        true,
-    )
-}
-
-/// [`boot_check`], running `depmod -a` first only if `run_depmod`:
-/// without it, `modprobe` has only the binary indexes the initrd holds.
-pub fn boot_check_with(
     debian_arch: &str,
     kernel: &Path,
     base_initrd: &Path,
