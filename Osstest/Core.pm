@@ -323,7 +323,7 @@ C<%opts> (all optional; unknown keys die):
                                  ('kernel/drivers/soc/xilinx/**')
     exclude => [PATTERNS]        drop from what the patterns select
     compression => 'gzip'        of the segment: gzip, xz, zstd or none
-    level => N                   its level: gzip 0-12 (default 6), xz 0-9
+    level => N                   its level: gzip 0-12 (default 5), xz 0-9
                                  (default 6), zstd 1-22 (default 19)
     keep_module_compression => 1 store .ko.xz as shipped
     allow_missing => 1           go on when a depends= dependency does not
@@ -461,7 +461,7 @@ multiple of 4 bytes (zero padding, which the kernel skips).
 
     compression   gzip (default), xz (CRC32 check, as the kernel needs),
                   zstd or none
-    level         compression level (default gzip 6, xz 6, zstd 19;
+    level         compression level (default gzip 5, xz 6, zstd 19;
                   gzip 0-12, xz 0-9, zstd 1-22)
     threads       xz worker threads (default 1; same bytes for any count)
     mtime         mtime of new entries (default $ENV{SOURCE_DATE_EPOCH},

@@ -5,7 +5,7 @@
 #   (a) the classic shell route: dpkg-deb -x to disk, find by path (the
 #       list in DESIGN.md section 3), cpio -o -H newc, gzip -9n;
 #   (b) ours: examples/installer-modules (one streaming pass, closure,
-#       plain .ko; gzip level 6 by libdeflate on all cores, the selected
+#       plain .ko; gzip level 5 by libdeflate on all cores, the selected
 #       modules compressed while the package is still being read), and
 #       the whole main job (examples/di-kernel) for reference;
 #   (c) the floor: xz -T2 -dc data.tar.xz >/dev/null.

@@ -66,10 +66,16 @@ impl Compression {
         })
     }
 
-    /// The level used when none is given: gzip 6 (libdeflate's 6 is
-    /// already smaller than `gzip -9` on a module archive), xz 6, zstd 19.
+    /// The level used when none is given: gzip 5, xz 6, zstd 19.
+    ///
+    /// gzip is libdeflate's level 5: on the bookworm arm64 installer
+    /// segment it is within 1.3% of `gzip -9n` (34,642,824 against
+    /// 34,219,430 bytes; level 6 is within 0.6% and costs a fifth more
+    /// compressing, about 5% of the whole job's time), at a small fraction
+    /// of `gzip -9`'s time.
     pub fn default_level(self) -> u32 {
         match self {
+            Compression::Gzip => 5,
             Compression::Zstd => 19,
             _ => 6,
         }

@@ -167,20 +167,28 @@ impl Alphabet {
     }
 }
 
-/// A fast-table entry: the symbol, its kind, and the bits to skip for it
-/// (code and extra bits); `None` for codes longer than [`FAST_BITS`].
-#[derive(Clone, Copy)]
-struct Entry {
-    sym: u16,
-    kind: Kind,
-    skip: u8,
+/// A fast-table entry packed in a `u32`: the bits to skip for the symbol
+/// (code and extra bits) in bits 0-7, its kind in bits 8-9 (0 for codes
+/// longer than [`FAST_BITS`]), the symbol in bits 16-31.
+const KIND_PLAIN: u32 = 1 << 8;
+const KIND_LENGTH: u32 = 2 << 8;
+const KIND_END: u32 = 3 << 8;
+const KIND_MASK: u32 = 3 << 8;
+
+fn pack(sym: u16, kind: Kind, skip: u32) -> u32 {
+    let kind = match kind {
+        Kind::Plain => KIND_PLAIN,
+        Kind::Length => KIND_LENGTH,
+        Kind::End => KIND_END,
+    };
+    u32::from(sym) << 16 | kind | skip
 }
 
 /// A canonical Huffman code for walking: a table of the first
 /// [`FAST_BITS`] bits, and counts for the rare longer codes.
 struct Huffman {
     alphabet: Alphabet,
-    fast: Vec<Option<Entry>>,
+    fast: Vec<u32>,
     count: [u16; MAX_LEN + 1],
     /// Symbols by code order.
     sorted: Vec<u16>,
@@ -206,7 +214,7 @@ impl Huffman {
             offs[len + 1] = offs[len] + count[len];
         }
         let mut sorted = vec![0u16; usize::from(offs[MAX_LEN + 1])];
-        let mut fast = vec![None; 1 << FAST_BITS];
+        let mut fast = vec![0u32; 1 << FAST_BITS];
         // The first code of each length.
         let mut next_code = [0u32; MAX_LEN + 1];
         let mut code = 0u32;
@@ -232,11 +240,7 @@ impl Huffman {
                 };
                 // The stream holds codes most significant bit first.
                 let rev = c.reverse_bits() >> (32 - len as u32);
-                let entry = Some(Entry {
-                    sym: sym as u16,
-                    kind,
-                    skip: (len as u32 + extra) as u8,
-                });
+                let entry = pack(sym as u16, kind, len as u32 + extra);
                 let mut i = rev as usize;
                 while i < fast.len() {
                     fast[i] = entry;
@@ -256,11 +260,15 @@ impl Huffman {
     /// its kind; at least 28 bits must be buffered.
     #[inline(always)]
     fn walk(&self, bits: &mut Bits<'_>) -> io::Result<(u16, Kind)> {
-        if let Some(e) = self.fast[(bits.peek() & ((1 << FAST_BITS) - 1)) as usize] {
-            bits.skip(u32::from(e.skip));
-            return Ok((e.sym, e.kind));
-        }
-        self.walk_long(bits)
+        let e = self.fast[(bits.peek() & ((1 << FAST_BITS) - 1)) as usize];
+        let kind = match e & KIND_MASK {
+            KIND_PLAIN => Kind::Plain,
+            KIND_LENGTH => Kind::Length,
+            KIND_END => Kind::End,
+            _ => return self.walk_long(bits),
+        };
+        bits.skip(e & 0xff);
+        Ok(((e >> 16) as u16, kind))
     }
 
     /// [`Huffman::walk`] for codes longer than the fast table: canonical
@@ -354,6 +362,9 @@ fn skip_symbols(bits: &mut Bits<'_>, lit: &Huffman, dist: &Huffman) -> io::Resul
         // 15 + 5 bits of length and 15 + 13 of distance at most.
         if bits.have < 48 {
             bits.refill();
+            if bits.next > limit {
+                return Err(bad("truncated"));
+            }
         }
         match lit.walk(bits)?.1 {
             Kind::Plain => {}
@@ -361,9 +372,6 @@ fn skip_symbols(bits: &mut Bits<'_>, lit: &Huffman, dist: &Huffman) -> io::Resul
                 dist.walk(bits)?;
             }
             Kind::End => return bits.check(),
-        }
-        if bits.next > limit {
-            return Err(bad("truncated"));
         }
     }
 }
