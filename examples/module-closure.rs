@@ -9,7 +9,8 @@
 //!   `osstest_core::modules::Selection`); the classic patterns come first;
 //! - `--none` starts from nothing instead of the classic patterns;
 //! - `--all` takes every module (no selection);
-//! - `--indexes OUTDIR` writes modules.dep and friends for the subset.
+//! - `--indexes OUTDIR` writes modules.dep and friends for the subset,
+//!   text and binary (`modules.dep.bin`, ...), as depmod writes them.
 
 use std::path::{Path, PathBuf};
 

@@ -447,3 +447,42 @@ fn softdep_on_a_module_read_before_it() {
         assert!(a == b, "{} differs from dpkg-deb's", e.path);
     }
 }
+
+/// xz, zstd and no compression hold the very archive gzip does: the
+/// modules a gzip segment gets compressed while the source is read are
+/// held for the others and written at the end.
+#[test]
+fn every_compression_holds_the_same_archive() {
+    use osstest_core::initrd::Compression;
+    let deb = boot::fetch(&["kernel", "bookworm", "armhf", "armmp"]);
+    let tmp = tempfile::tempdir().unwrap();
+    let cpio_of = |compression: Compression, level: Option<u32>, tool: &str| -> Vec<u8> {
+        let seg = tmp.path().join(format!("seg.{}", compression.name()));
+        let opts = Options {
+            compression,
+            level,
+            ..Options::default()
+        };
+        let r = installer_modules(&deb, &seg, &opts).unwrap();
+        let out = Command::new("sh")
+            .arg("-c")
+            .arg(format!("{tool} <\"$1\""))
+            .arg("sh")
+            .arg(&seg)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{tool} of the {compression:?} segment"
+        );
+        assert_eq!(out.stdout.len() as u64, r.segment.cpio_size);
+        out.stdout
+    };
+    let gzip = cpio_of(Compression::Gzip, None, "gzip -dc");
+    assert!(gzip == cpio_of(Compression::Xz, Some(0), "xz -dc"), "xz");
+    assert!(
+        gzip == cpio_of(Compression::Zstd, Some(1), "zstd -dc"),
+        "zstd"
+    );
+    assert!(gzip == cpio_of(Compression::None, None, "cat"), "none");
+}

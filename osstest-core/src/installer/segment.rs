@@ -1,15 +1,17 @@
 //! Writing the modules segment: a compressed newc cpio of the subset.
 
+use std::collections::HashMap;
 use std::fs::File;
-use std::io::{self, BufWriter, Write};
+use std::io::{self, BufWriter, Read, Write};
 
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::cpio::{self, Writer};
-use crate::initrd::{Compression, Encoder};
+use crate::initrd::{compress_piece, Compression, Encoder, Piece};
 use crate::kernel::KernelSource;
 use crate::modules::kmod_index;
+use rayon::prelude::*;
 
 use super::collect::{Collected, HeldBytes};
 use super::{InstallerError, Options};
@@ -129,21 +131,54 @@ pub(super) fn write(
         hash: Sha256::new(),
     };
     let enc = Encoder::new(opts.compression, level, 2, tally).map_err(werr)?;
+    // For gzip, the modules not compressed while the source was read (the
+    // ones the closure added) are compressed now, on all cores, rather
+    // than one after another as the archive is written.
+    let late: HashMap<&str, Piece> = if opts.compression == Compression::Gzip {
+        files
+            .par_iter()
+            .filter_map(|(_, data)| match data {
+                Data::Module(m) => Some(*m),
+                Data::Bytes(_) => None,
+            })
+            .map(|m| {
+                let mut data = match &c.held[m].bytes {
+                    HeldBytes::Piece(_) => return Ok(None),
+                    HeldBytes::Zstd(z) => {
+                        let mut v = Vec::new();
+                        zstd::stream::read::Decoder::with_buffer(&z[..])
+                            .and_then(|mut d| d.read_to_end(&mut v))
+                            .map_err(werr)?;
+                        v
+                    }
+                    HeldBytes::Plain(b) => b.clone(),
+                };
+                // The data and the cpio padding after it, as the others.
+                data.resize(data.len().next_multiple_of(4), 0);
+                Ok(Some((m, compress_piece(level, &data).map_err(werr)?)))
+            })
+            .collect::<Result<Vec<_>, InstallerError>>()?
+            .into_iter()
+            .flatten()
+            .collect()
+    } else {
+        HashMap::new()
+    };
     let mut w = Writer::new(enc, name, opts.mtime.unwrap_or(0));
     for (path, data) in &files {
         match data {
             Data::Module(m) => {
                 let held = &c.held[*m];
-                match &held.bytes {
-                    HeldBytes::Piece(piece) => {
+                match (&held.bytes, late.get(*m)) {
+                    (HeldBytes::Piece(piece), _) | (_, Some(piece)) => {
                         w.file_with(path, 0o644, held.size, |enc| enc.insert_piece(piece))?;
                     }
-                    HeldBytes::Zstd(zstd) => {
+                    (HeldBytes::Zstd(zstd), None) => {
                         let mut dec =
                             zstd::stream::read::Decoder::with_buffer(&zstd[..]).map_err(werr)?;
                         w.file(path, 0o644, held.size, &mut dec)?;
                     }
-                    HeldBytes::Plain(bytes) => {
+                    (HeldBytes::Plain(bytes), None) => {
                         w.file(path, 0o644, held.size, &mut &bytes[..])?;
                     }
                 }
