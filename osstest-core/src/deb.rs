@@ -22,6 +22,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::compress::{Compression, Decompressor};
+use crate::exact::Exact;
 
 /// What can be wrong with a package. Every message names the package file
 /// and, where there is one, the member and offset.
@@ -173,32 +174,29 @@ impl<R: Read> Read for Counted<R> {
 /// The data of one member: exactly its size, and an error (not a short
 /// read) if the package ends before it does.
 pub struct MemberReader<R> {
-    inner: R,
-    left: u64,
+    inner: Exact<R>,
     member: Member,
+}
+
+impl<R: Read> MemberReader<R> {
+    fn new(inner: R, member: &Member) -> MemberReader<R> {
+        MemberReader {
+            inner: Exact::new(inner, member.size),
+            member: member.clone(),
+        }
+    }
 }
 
 impl<R: Read> Read for MemberReader<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        if self.left == 0 || buf.is_empty() {
-            return Ok(0);
-        }
-        let want = buf.len().min(self.left.min(usize::MAX as u64) as usize);
-        let n = self.inner.read(&mut buf[..want])?;
-        if n == 0 {
-            return Err(io::Error::new(
-                io::ErrorKind::UnexpectedEof,
-                format!(
-                    "package truncated: {} ends at offset {}, {} bytes short of its size {}",
-                    self.member,
-                    self.member.offset + self.member.size - self.left,
-                    self.left,
-                    self.member.size
-                ),
-            ));
-        }
-        self.left -= n as u64;
-        Ok(n)
+        let m = &self.member;
+        self.inner.read_or(buf, |left| {
+            format!(
+                "package truncated: {m} ends at offset {}, {left} bytes short of its size {}",
+                m.offset + m.size - left,
+                m.size
+            )
+        })
     }
 }
 
@@ -440,11 +438,7 @@ impl<R: Read> DebReader<R> {
     }
 
     fn member_reader(&mut self, m: &Member) -> MemberReader<&mut Counted<R>> {
-        MemberReader {
-            inner: self.inner(),
-            left: m.size,
-            member: m.clone(),
-        }
+        MemberReader::new(self.inner(), m)
     }
 
     /// Reads `control.tar.*` and parses its `./control` file. The result is
@@ -509,11 +503,7 @@ impl<R: Read> DebReader<R> {
         let (m, kind) = self.expect_tar("data")?;
         let control = self.control.take().expect("read above");
         let inner = self.r.take().expect("DebReader used after data()");
-        let mr = MemberReader {
-            inner: inner.inner,
-            left: m.size,
-            member: m.clone(),
-        };
+        let mr = MemberReader::new(inner.inner, &m);
         let d = Decompressor::new(kind, mr).map_err(|e| DebError::Io {
             file: self.file.clone(),
             what: format!("{m}"),

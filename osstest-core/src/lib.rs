@@ -35,6 +35,7 @@ mod counting;
 pub mod cpio;
 pub mod deb;
 pub mod deb_write;
+mod exact;
 pub mod flight;
 pub mod initrd;
 pub mod installer;

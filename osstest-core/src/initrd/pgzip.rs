@@ -68,7 +68,7 @@ pub(crate) fn compress_piece(level: u32, data: &[u8]) -> io::Result<Piece> {
             crc,
         });
     }
-    let deflate = COMPRESSOR.with(|cell| -> io::Result<Vec<u8>> {
+    let mut deflate = COMPRESSOR.with(|cell| -> io::Result<Vec<u8>> {
         let mut cell = cell.borrow_mut();
         if cell.as_ref().map_or(true, |(l, _, _)| *l != level) {
             let lvl = CompressionLvl::new(level as i32).map_err(|_| {
@@ -92,7 +92,6 @@ pub(crate) fn compress_piece(level: u32, data: &[u8]) -> io::Result<Piece> {
         out.extend_from_slice(&buf[..n]);
         Ok(out)
     })?;
-    let mut deflate = deflate;
     unfinalize(&mut deflate)?;
     Ok(Piece { deflate, crc })
 }

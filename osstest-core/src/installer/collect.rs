@@ -189,8 +189,9 @@ pub(super) fn collect(
     let mut checks: Vec<Pending> = Vec::new();
     let pieces: Mutex<Vec<Compressed>> = Mutex::new(Vec::new());
     let backlog = AtomicUsize::new(0);
+    let selection = Selection::from_options(opts.classic, &opts.include, &opts.exclude);
     let mut keeper = Keeper {
-        matcher: Selection::from_options(opts.classic, &opts.include, &opts.exclude)
+        matcher: selection
             .compile()
             .map_err(|source| InstallerError::Modules {
                 source_path: source_path.clone(),
@@ -383,7 +384,6 @@ pub(super) fn collect(
             source_path: source_path.clone(),
             source,
         })?;
-    let selection = Selection::from_options(opts.classic, &opts.include, &opts.exclude);
     let closure = modules
         .close(&selection)
         .map_err(|source| InstallerError::Modules {

@@ -56,6 +56,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::compress::{Compression, Decompressor};
 use crate::deb::{Control, DebError, DebReader};
+use crate::exact::Exact;
 use crate::modinfo::{ModinfoError, ModuleInfo};
 
 /// What can go wrong reading or unpicking a kernel. Every message names
@@ -214,35 +215,6 @@ impl Entry<'_> {
         let mut v = Vec::with_capacity(self.size as usize);
         self.data.read_to_end(&mut v)?;
         Ok(v)
-    }
-}
-
-/// Reads exactly `left` bytes, failing (not returning short) if the
-/// underlying stream ends first: tar readers return a short read on a
-/// truncated archive.
-struct Exact<R> {
-    inner: R,
-    left: u64,
-}
-
-impl<R: Read> Read for Exact<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        if self.left == 0 || buf.is_empty() {
-            return Ok(0);
-        }
-        let want = buf.len().min(self.left.min(usize::MAX as u64) as usize);
-        let n = self.inner.read(&mut buf[..want])?;
-        if n == 0 {
-            return Err(io::Error::new(
-                io::ErrorKind::UnexpectedEof,
-                format!(
-                    "archive truncated: {} bytes of the member missing",
-                    self.left
-                ),
-            ));
-        }
-        self.left -= n as u64;
-        Ok(n)
     }
 }
 
@@ -726,10 +698,7 @@ impl KernelSource {
                 }
                 let (role, version) = classify(&path);
                 let version = version.map(str::to_owned);
-                let mut exact = Exact {
-                    inner: &mut e,
-                    left: if kind == EntryKind::File { size } else { 0 },
-                };
+                let mut exact = Exact::new(&mut e, if kind == EntryKind::File { size } else { 0 });
                 let mut entry = Entry {
                     path,
                     kind,
@@ -809,10 +778,7 @@ impl KernelSource {
             let mut file;
             let mut empty = io::empty();
             let data: &mut dyn Read = if kind == EntryKind::File {
-                file = Exact {
-                    inner: File::open(&p).map_err(self.read_err(relp.clone()))?,
-                    left: size,
-                };
+                file = Exact::new(File::open(&p).map_err(self.read_err(relp.clone()))?, size);
                 &mut file
             } else {
                 &mut empty
