@@ -2,7 +2,7 @@
 //!
 //! Usage: `cargo run --example arch-info [ARCH...]` (all of them by default).
 
-use osstest_core::arch::{Arch, ARCHES};
+use osstest_core::build::arch::{Arch, ARCHES};
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();

@@ -5,8 +5,8 @@
 
 use std::collections::BTreeMap;
 
-use osstest_core::plan::BuildPlan;
-use osstest_core::runes::PlanReport;
+use osstest_core::build::plan::BuildPlan;
+use osstest_core::build::runes::PlanReport;
 
 fn main() {
     let mut args: Vec<String> = std::env::args().skip(1).collect();

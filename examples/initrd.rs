@@ -15,7 +15,7 @@
 use std::path::PathBuf;
 use std::process::exit;
 
-use osstest_core::initrd::{self, AppendOptions, Compression, Segment};
+use osstest_core::format::initrd::{self, AppendOptions, Compression, Segment};
 
 fn usage() -> ! {
     eprintln!(

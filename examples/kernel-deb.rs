@@ -7,7 +7,7 @@
 
 use std::path::Path;
 
-use osstest_core::deb_write::{write_kernel_deb, KernelDebOptions};
+use osstest_core::kernel::package::{write_kernel_deb, KernelDebOptions};
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();

@@ -3,7 +3,7 @@
 //!
 //! Usage: `cargo run --example modinfo FILE.ko...` (plain, decompressed).
 
-use osstest_core::modinfo::ModuleInfo;
+use osstest_core::kernel::modinfo::ModuleInfo;
 
 fn main() {
     let files: Vec<String> = std::env::args().skip(1).collect();

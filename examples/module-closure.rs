@@ -6,7 +6,7 @@
 //! where DIR is `lib/modules/VERSION` holding plain `.ko` files, and
 //!
 //! - `+PATTERN` selects more, `-PATTERN` selects less (see
-//!   `osstest_core::modules::Selection`); the classic patterns come first;
+//!   `osstest_core::kernel::modules::Selection`); the classic patterns come first;
 //! - `--none` starts from nothing instead of the classic patterns;
 //! - `--all` takes every module (no selection);
 //! - `--indexes OUTDIR` writes modules.dep and friends for the subset,
@@ -14,7 +14,7 @@
 
 use std::path::{Path, PathBuf};
 
-use osstest_core::modules::{KernelModules, ModulesError, Reason, Selection};
+use osstest_core::kernel::modules::{KernelModules, ModulesError, Reason, Selection};
 
 fn main() {
     let mut args = std::env::args().skip(1);

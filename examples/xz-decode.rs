@@ -7,12 +7,12 @@
 use std::io::{self, Read};
 use std::time::Instant;
 
-use osstest_core::compress::{Compression, Decompressor};
+use osstest_core::format::compress::{Compression, Decompressor};
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let (file, threads) = match args.as_slice() {
-        [f] => (f, osstest_core::compress::default_threads()),
+        [f] => (f, osstest_core::format::compress::default_threads()),
         [f, t] => (f, t.parse().expect("THREADS is a number")),
         _ => {
             eprintln!("usage: xz-decode FILE [THREADS]");

@@ -3,7 +3,7 @@
 
 use std::process::Command;
 
-use osstest_core::arch::{Arch, ARCHES};
+use osstest_core::build::arch::{Arch, ARCHES};
 
 /// Every architecture the table must know (the list, plus mipsel).
 const REQUIRED: &[&str] = &[

@@ -5,7 +5,7 @@ mod boot;
 
 use std::time::Duration;
 
-use osstest_core::initrd::Segment;
+use osstest_core::format::initrd::Segment;
 
 use boot::Outcome;
 

@@ -10,7 +10,7 @@ use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use osstest_core::cpio::{self, name::NameProblem, Kind, Reader, Tree, Writer};
+use osstest_core::format::cpio::{self, name::NameProblem, Kind, Reader, Tree, Writer};
 
 fn run_stdin(cmd: &mut Command, input: &[u8]) -> String {
     use std::io::Write;

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
 
-use osstest_core::plan::BuildPlan;
+use osstest_core::build::plan::BuildPlan;
 
 const PROGRAM: &str = r#"
 #include <stdio.h>

@@ -16,8 +16,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use osstest_core::plan::BuildPlan;
-use osstest_core::runes::{self, LINUX_DIST};
+use osstest_core::build::plan::BuildPlan;
+use osstest_core::build::runes::{self, LINUX_DIST};
 
 /// Removes the build tree when the test ends, however it ends.
 struct TempTree(PathBuf);

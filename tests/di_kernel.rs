@@ -12,7 +12,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use osstest_core::installer::{di_kernel, installer_modules, Manifest, Options};
-use osstest_core::modules::Reason;
+use osstest_core::kernel::modules::Reason;
 
 use boot::Outcome;
 
@@ -453,7 +453,7 @@ fn softdep_on_a_module_read_before_it() {
 /// held for the others and written at the end.
 #[test]
 fn every_compression_holds_the_same_archive() {
-    use osstest_core::initrd::Compression;
+    use osstest_core::format::initrd::Compression;
     let deb = boot::fetch(&["kernel", "bookworm", "armhf", "armmp"]);
     let tmp = tempfile::tempdir().unwrap();
     let cpio_of = |compression: Compression, level: Option<u32>, tool: &str| -> Vec<u8> {

@@ -10,11 +10,11 @@
 
 use std::path::PathBuf;
 
+use osstest_core::build::plan::BuildPlan;
 use osstest_core::flight::cross::{cross_arm, DEFAULT_BUILD_ARCH};
 use osstest_core::flight::identity::{apply_reuse, build_identity, reuse_candidates};
 use osstest_core::flight::reference::{dikernel_outputs, JobRef};
 use osstest_core::flight::{plain, Flight, Flights, DIKERNEL_RUNVAR};
-use osstest_core::plan::BuildPlan;
 
 fn fixture(name: &str) -> (String, Flight) {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))

@@ -12,8 +12,8 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use osstest_core::plan::BuildPlan;
-use osstest_core::runes::PlanReport;
+use osstest_core::build::plan::BuildPlan;
+use osstest_core::build::runes::PlanReport;
 use serde_json::Value;
 
 fn golden_files() -> Vec<PathBuf> {

@@ -6,8 +6,8 @@ use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use osstest_core::cpio::{Kind, Tree, Writer};
-use osstest_core::initrd::{self, AppendOptions, Budget, Compression, Segment};
+use osstest_core::format::cpio::{Kind, Tree, Writer};
+use osstest_core::format::initrd::{self, AppendOptions, Budget, Compression, Segment};
 
 mod common;
 use common::fetch;

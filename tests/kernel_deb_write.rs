@@ -17,9 +17,9 @@ use md5::{Digest, Md5};
 
 mod common;
 use common::fetch;
-use osstest_core::deb_write::{write_kernel_deb, KernelDeb, KernelDebOptions};
+use osstest_core::installer::target_install::{target_install, TargetInstallOptions};
+use osstest_core::kernel::package::{write_kernel_deb, KernelDeb, KernelDebOptions};
 use osstest_core::kernel::{KernelSource, Selection};
-use osstest_core::target_install::{target_install, TargetInstallOptions};
 
 const EPOCH: u64 = 1_700_000_000;
 

@@ -10,7 +10,7 @@ use std::collections::BTreeSet;
 use std::sync::OnceLock;
 
 use modules_support::*;
-use osstest_core::modules::{KernelModules, Reason, Selection};
+use osstest_core::kernel::modules::{KernelModules, Reason, Selection};
 
 struct Fixture {
     unpacked: Unpacked,
@@ -236,7 +236,7 @@ fn modinfo_agrees_on_a_sample() {
 
 #[test]
 fn truncated_and_corrupt_modules_are_errors_not_panics() {
-    use osstest_core::modinfo::{ModinfoError, ModuleInfo};
+    use osstest_core::kernel::modinfo::{ModinfoError, ModuleInfo};
     let f = fixture();
     let m = f.kernel.get("dm_mod").unwrap();
     let bytes = std::fs::read(f.unpacked.moddir.join(&m.path)).unwrap();
@@ -299,7 +299,7 @@ fn a_dependency_absent_from_the_kernel_is_reported() {
     );
     assert!(dax
         .iter()
-        .any(|m| m.wanted_by == "dm_mod" && m.how == osstest_core::modules::Want::Depends));
+        .any(|m| m.wanted_by == "dm_mod" && m.how == osstest_core::kernel::modules::Want::Depends));
     assert!(!closure.contains("dax"));
 }
 

@@ -9,7 +9,7 @@ mod modules_support;
 use std::sync::OnceLock;
 
 use modules_support::*;
-use osstest_core::modules::{KernelModules, Reason, Selection};
+use osstest_core::kernel::modules::{KernelModules, Reason, Selection};
 
 struct Fixture {
     unpacked: Unpacked,
@@ -144,7 +144,7 @@ fn callers_add_and_remove_patterns() {
     for dep in &f.kernel.get("virtio_blk").unwrap().info.depends {
         assert!(closure.contains(dep), "virtio_blk's dependency {dep}");
     }
-    let wireless = |c: &osstest_core::modules::Closure| {
+    let wireless = |c: &osstest_core::kernel::modules::Closure| {
         c.included
             .iter()
             .filter(|m| m.path.starts_with("kernel/drivers/net/wireless/"))

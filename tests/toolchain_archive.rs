@@ -9,9 +9,9 @@
 use std::collections::BTreeMap;
 use std::process::Command;
 
-use osstest_core::arch::{Arch, ARCHES};
-use osstest_core::plan::BuildPlan;
-use osstest_core::toolchain::{Suite, Toolchain};
+use osstest_core::build::arch::{Arch, ARCHES};
+use osstest_core::build::plan::BuildPlan;
+use osstest_core::build::toolchain::{Suite, Toolchain};
 
 const SUITES: &[Suite] = &[Suite::Bookworm, Suite::Trixie];
 

@@ -4,8 +4,8 @@
 
 use std::io::{self, Read};
 
-use osstest_core::compress::{Compression, Decompressor};
-use osstest_core::deb::DebReader;
+use osstest_core::format::compress::{Compression, Decompressor};
+use osstest_core::format::deb::DebReader;
 use osstest_core::kernel::{KernelSource, SourceKind};
 
 /// Reads at most this much decompressed data from one input, so a small

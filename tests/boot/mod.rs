@@ -22,8 +22,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use osstest_core::cpio::Tree;
-use osstest_core::initrd::{self, AppendOptions, Compression, Segment};
+use osstest_core::format::cpio::Tree;
+use osstest_core::format::initrd::{self, AppendOptions, Compression, Segment};
 
 /// The prefix of every line the check script prints for us.
 pub const MARK: &str = "OSSTEST-CHECK";

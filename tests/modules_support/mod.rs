@@ -13,8 +13,8 @@ use std::process::Command;
 mod common;
 
 use memmap2::Mmap;
-use osstest_core::modinfo::ModuleInfo;
-use osstest_core::modules::{Indexes, KernelModules};
+use osstest_core::kernel::modinfo::ModuleInfo;
+use osstest_core::kernel::modules::{Indexes, KernelModules};
 
 /// A kernel package unpacked into a temporary directory.
 pub struct Unpacked {

@@ -30,8 +30,8 @@ use serde::Serialize;
 
 use super::reference::JobRef;
 use super::{Flight, FlightError, Job, ARM_ARCHES, DIKERNEL_RUNVAR};
-use crate::arch::Arch;
-use crate::plan::{BuildPlan, BUILD_ARCH_RUNVAR};
+use crate::build::arch::Arch;
+use crate::build::plan::{BuildPlan, BUILD_ARCH_RUNVAR};
 
 /// The build host architecture the rewrite moves ARM kernel builds to.
 pub const DEFAULT_BUILD_ARCH: &str = "amd64";

@@ -41,7 +41,7 @@ use sha2::{Digest, Sha256};
 use super::cross::Change;
 use super::reference::{JobRef, KERNDIST, KERNEL_VER};
 use super::{Flight, FlightError, Flights, Job};
-use crate::plan::{BuildPlan, BUILD_ARCH_RUNVAR};
+use crate::build::plan::{BuildPlan, BUILD_ARCH_RUNVAR};
 
 /// What a build's output depends on.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -27,6 +27,7 @@ use serde::{Deserialize, Serialize};
 
 pub mod cross;
 pub mod identity;
+pub mod kernel_outputs;
 pub mod plain;
 pub mod reference;
 
@@ -216,7 +217,7 @@ pub enum FlightError {
         /// The job.
         job: String,
         /// The build plan's complaint (boxed: it is large).
-        source: Box<crate::plan::PlanError>,
+        source: Box<crate::build::plan::PlanError>,
     },
     /// No single kernel build job fits a test job.
     #[error("job {job} (arch {arch}): {message}")]

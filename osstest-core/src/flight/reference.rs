@@ -17,13 +17,13 @@ use super::{FlightError, Flights, Job, DIKERNEL_RUNVAR};
 pub const KERNDIST: &str = "path_kerndist";
 /// The runvar holding the kernel build's `linux-image` `.deb`, when the
 /// build was asked for one.
-pub const KERNDEB: &str = crate::kernel_outputs::PATH_KERNDEB;
+pub const KERNDEB: &str = crate::flight::kernel_outputs::PATH_KERNDEB;
 /// The runvar holding the kernel build's cpio of every module, when the
 /// build was asked for one.
-pub const KERNMODS_CPIO: &str = crate::kernel_outputs::PATH_KERNMODSCPIO;
+pub const KERNMODS_CPIO: &str = crate::flight::kernel_outputs::PATH_KERNMODSCPIO;
 /// The runvar holding the kernel build's cpio of the installer's module
 /// subset, when the build was asked for one.
-pub const KERNDIMODS_CPIO: &str = crate::kernel_outputs::PATH_KERNDIMODSCPIO;
+pub const KERNDIMODS_CPIO: &str = crate::flight::kernel_outputs::PATH_KERNDIMODSCPIO;
 /// The runvar holding the version of the kernel built (`uname -r`).
 pub const KERNEL_VER: &str = "kernel_ver";
 

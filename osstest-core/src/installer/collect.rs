@@ -23,13 +23,13 @@ use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
-use crate::compress::Compression as FileCompression;
-use crate::initrd::{compress_piece, Compression, Piece};
-use crate::kernel::{Entry, EntryKind, ImageArch, KernelError, KernelSource, Role};
-use crate::modinfo::ModuleInfo;
-use crate::modules::{
+use crate::format::compress::Compression as FileCompression;
+use crate::format::initrd::{compress_piece, Compression, Piece};
+use crate::kernel::modinfo::ModuleInfo;
+use crate::kernel::modules::{
     module_name_from_path, Closure, KernelModules, Matcher, Module, Selection, Want,
 };
+use crate::kernel::{Entry, EntryKind, ImageArch, KernelError, KernelSource, Role};
 
 use super::{io_err, InstallerError, Options};
 

@@ -9,9 +9,9 @@ use std::path::Path;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::initrd::{AppendReport, Inspection};
+use crate::format::initrd::{AppendReport, Inspection};
+use crate::kernel::modules::{Missing, Reason};
 use crate::kernel::KernelSource;
-use crate::modules::{Missing, Reason};
 
 use super::collect::Collected;
 use super::segment::{hex, SegmentReport};

@@ -6,7 +6,7 @@
 //!
 //! - `vmlinuz-VERSION`: the kernel image, byte for byte;
 //! - `modules.cpio.gz`: a newc cpio segment holding a dependency-closed
-//!   subset of the kernel's modules ([`crate::modules`]), decompressed to
+//!   subset of the kernel's modules ([`crate::kernel::modules`]), decompressed to
 //!   plain `.ko` by default (bookworm's d-i kmod loads nothing else), with
 //!   the subset's `modules.dep`, `modules.alias`, `modules.softdep`,
 //!   `modules.symbols`, `modules.devname` and the binary indexes libkmod
@@ -38,6 +38,7 @@
 mod collect;
 mod manifest;
 mod segment;
+pub mod target_install;
 
 use std::fs;
 use std::io;
@@ -48,19 +49,19 @@ use serde::{Deserialize, Serialize};
 pub use manifest::{Manifest, ModuleEntry, ModulesSummary, OutputFile};
 pub use segment::SegmentReport;
 
-use crate::initrd::{self, Budget, Compression};
+use crate::format::initrd::{self, Budget, Compression};
+use crate::kernel::modules::ModulesError;
 use crate::kernel::{KernelError, KernelSource};
-use crate::modules::ModulesError;
 
 /// How [`di_kernel`] and [`installer_modules`] choose and store modules.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Options {
     /// Start from osstest's classic disk / network / filesystem / LVM
-    /// subset ([`crate::modules::CLASSIC_PATTERNS`]); default true.
+    /// subset ([`crate::kernel::modules::CLASSIC_PATTERNS`]); default true.
     pub classic: bool,
     /// More patterns to include (a board's drivers): module names or
-    /// paths, globs allowed (see [`crate::modules::Selection`]).
+    /// paths, globs allowed (see [`crate::kernel::modules::Selection`]).
     pub include: Vec<String>,
     /// Patterns to leave out of what the patterns select (dependencies of
     /// what stays are still added).
@@ -132,7 +133,7 @@ pub enum InstallerError {
     Initrd(#[from] initrd::Error),
     /// Writing the segment's cpio failed.
     #[error(transparent)]
-    Cpio(#[from] crate::cpio::Error),
+    Cpio(#[from] crate::format::cpio::Error),
     /// A bad option.
     #[error("{0}")]
     Option(String),

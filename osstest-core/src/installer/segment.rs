@@ -7,10 +7,10 @@ use std::io::{self, BufWriter, Read, Write};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::cpio::{self, Writer};
-use crate::initrd::{compress_piece, Compression, Encoder, Piece};
+use crate::format::cpio::{self, Writer};
+use crate::format::initrd::{compress_piece, Compression, Encoder, Piece};
+use crate::kernel::modules::kmod_index;
 use crate::kernel::KernelSource;
-use crate::modules::kmod_index;
 use rayon::prelude::*;
 
 use super::collect::{Collected, HeldBytes};

@@ -10,7 +10,7 @@
 
 use serde::Serialize;
 
-use crate::compress::{Compression, Decompressor};
+use crate::format::compress::{Compression, Decompressor};
 use std::io::Read;
 
 /// How many bytes of an image [`ImageArch::detect`] needs.

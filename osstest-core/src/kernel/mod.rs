@@ -42,6 +42,9 @@
 
 mod extract;
 mod image;
+pub mod modinfo;
+pub mod modules;
+pub mod package;
 
 pub use extract::{check_symlink_target, Dest, DestError};
 pub use image::{ImageArch, HEAD_BYTES};
@@ -54,10 +57,10 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::compress::{Compression, Decompressor};
-use crate::deb::{Control, DebError, DebReader};
-use crate::exact::Exact;
-use crate::modinfo::{ModinfoError, ModuleInfo};
+use crate::format::compress::{Compression, Decompressor};
+use crate::format::deb::{Control, DebError, DebReader};
+use crate::format::exact::Exact;
+use crate::kernel::modinfo::{ModinfoError, ModuleInfo};
 
 /// What can go wrong reading or unpicking a kernel. Every message names
 /// the source file or directory and, where there is one, the member.
@@ -1032,7 +1035,7 @@ impl KernelSource {
             }
         }
         if let Some(c) = &control {
-            if let Ok(a) = crate::arch::Arch::by_debian(c.architecture()) {
+            if let Ok(a) = crate::build::arch::Arch::by_debian(c.architecture()) {
                 if a.elf_machine_number != arch.elf_machine || a.bits != arch.bits {
                     return Err(self.mismatch(format!(
                         "package Architecture {} but the image {image_member} is for ELF machine {} ({}-bit)",

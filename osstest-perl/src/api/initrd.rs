@@ -3,7 +3,7 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use osstest_core::initrd::{
+use osstest_core::format::initrd::{
     self, AppendOptions, AppendReport, Budget, Compression, Inspection, Segment,
 };
 use serde::de::{self, Deserializer, MapAccess, Visitor};

@@ -6,9 +6,13 @@ use std::path::PathBuf;
 
 use serde::Deserialize;
 
-use osstest_core::deb_write::{write_kernel_deb_from, DebWriteError, KernelDeb, KernelDebOptions};
-use osstest_core::kernel_outputs::{KernelOutputs, KernelOutputsError};
-use osstest_core::target_install::{TargetInstall, TargetInstallError, TargetInstallOptions};
+use osstest_core::flight::kernel_outputs::{KernelOutputs, KernelOutputsError};
+use osstest_core::installer::target_install::{
+    TargetInstall, TargetInstallError, TargetInstallOptions,
+};
+use osstest_core::kernel::package::{
+    write_kernel_deb_from, DebWriteError, KernelDeb, KernelDebOptions,
+};
 
 /// The options of `kernel_deb`.
 #[derive(Debug, Default, Deserialize)]
@@ -93,11 +97,11 @@ pub fn kernel_deb(
 pub fn kernel_outputs(
     runvars: BTreeMap<String, String>,
 ) -> Result<KernelOutputs, KernelOutputsError> {
-    osstest_core::kernel_outputs::kernel_outputs(&runvars)
+    osstest_core::flight::kernel_outputs::kernel_outputs(&runvars)
 }
 
 /// `target_install(\%opts)`: the late_command script and boot settings
 /// for our kernel on the installed system.
 pub fn target_install(opts: TargetInstallOptions) -> Result<TargetInstall, TargetInstallError> {
-    osstest_core::target_install::target_install(&opts)
+    osstest_core::installer::target_install::target_install(&opts)
 }

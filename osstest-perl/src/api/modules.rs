@@ -1,6 +1,8 @@
 //! Installer module functions.
 
-use osstest_core::modules::{Included, Indexes, KernelModules, Missing, ModulesError, Selection};
+use osstest_core::kernel::modules::{
+    Included, Indexes, KernelModules, Missing, ModulesError, Selection,
+};
 use serde::{Deserialize, Serialize};
 
 /// The options of `module_closure`.

@@ -2,8 +2,8 @@
 
 use std::collections::BTreeMap;
 
-use osstest_core::plan::{BuildPlan, PlanError};
-use osstest_core::runes::PlanReport;
+use osstest_core::build::plan::{BuildPlan, PlanError};
+use osstest_core::build::runes::PlanReport;
 
 /// `build_plan(\%r)`: a job's build plan (build and target arch, suite,
 /// toolchain, packages) and its runes for Linux and Xen, from its runvars.

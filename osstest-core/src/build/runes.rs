@@ -24,8 +24,8 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
-use crate::plan::{BuildArchSource, BuildPlan};
-use crate::toolchain::ToolchainError;
+use crate::build::plan::{BuildArchSource, BuildPlan};
+use crate::build::toolchain::ToolchainError;
 
 /// Where Linux's `make modules_install` and `dtbs_install` put things,
 /// relative to the kernel tree.
@@ -318,7 +318,7 @@ impl PlanReport {
             cross: plan.is_cross(),
             suite: plan.suite.name(),
             build_arch_from: match &plan.build_from {
-                BuildArchSource::Runvar => crate::plan::BUILD_ARCH_RUNVAR.to_owned(),
+                BuildArchSource::Runvar => crate::build::plan::BUILD_ARCH_RUNVAR.to_owned(),
                 BuildArchSource::Hostflag(rv) => rv.clone(),
                 BuildArchSource::Native => "native".to_owned(),
             },

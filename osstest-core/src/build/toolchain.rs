@@ -37,7 +37,7 @@
 
 use serde::Serialize;
 
-use crate::arch::Arch;
+use crate::build::arch::Arch;
 
 /// A Debian suite osstest builds on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]

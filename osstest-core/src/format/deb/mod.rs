@@ -21,8 +21,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::compress::{Compression, Decompressor};
-use crate::exact::Exact;
+use crate::format::compress::{Compression, Decompressor};
+use crate::format::exact::Exact;
 
 /// What can be wrong with a package. Every message names the package file
 /// and, where there is one, the member and offset.

@@ -12,7 +12,7 @@ use std::path::Path;
 use rayon::prelude::*;
 
 use super::{module_name_from_path, KernelModules, Module, ModulesError, MODULE_SUFFIXES};
-use crate::modinfo::ModuleInfo;
+use crate::kernel::modinfo::ModuleInfo;
 
 fn read_error(path: &Path) -> impl FnOnce(std::io::Error) -> ModulesError + '_ {
     move |source| ModulesError::Read {

@@ -1,6 +1,6 @@
 //! The streaming newc writer.
 
-use crate::counting::Counting;
+use crate::format::io::Counting;
 use std::collections::BTreeMap;
 use std::io::{self, Read, Write};
 

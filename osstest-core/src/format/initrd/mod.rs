@@ -17,15 +17,13 @@
 
 mod append;
 mod compress;
-mod deflate_join;
 mod inspect;
-mod pgzip;
 
+pub(crate) use crate::format::compress::pgzip::{compress_piece, Piece};
 pub use append::{append, AppendOptions, AppendReport, Budget, Segment};
 pub use compress::Compression;
 pub(crate) use compress::Encoder;
 pub use inspect::{inspect, walk, FileInfo, Inspection, SegmentInfo};
-pub(crate) use pgzip::{compress_piece, Piece};
 
 /// Errors of initrd work, naming the file, segment and member at fault.
 #[derive(Debug, thiserror::Error)]
@@ -42,7 +40,7 @@ pub enum Error {
     },
     /// A segment's archive is malformed.
     #[error("{0}")]
-    Cpio(#[from] crate::cpio::Error),
+    Cpio(#[from] crate::format::cpio::Error),
     /// A segment is compressed in a way we cannot read (or not at all
     /// recognisable).
     #[error("{path}: segment at offset {offset}: {problem}")]

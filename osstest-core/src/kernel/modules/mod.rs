@@ -29,7 +29,7 @@ use std::collections::{BTreeSet, HashMap};
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::modinfo::{ModinfoError, ModuleInfo};
+use crate::kernel::modinfo::{ModinfoError, ModuleInfo};
 
 mod closure;
 mod depmod;

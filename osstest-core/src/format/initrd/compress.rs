@@ -1,7 +1,7 @@
 //! Compression of segments: detection by magic, stream decoders and
 //! encoders.
 //!
-//! Note for the integrator: `crate::compress` (branch issue4) decompresses
+//! Note for the integrator: `crate::format::compress` (branch issue4) decompresses
 //! by magic too, but its `Decompressor` cannot serve initrd segments as it
 //! stands: it puts its own `BufReader` over the input (reading past the
 //! end of the stream), and reads every gzip member and zstd frame as one
@@ -9,7 +9,7 @@
 //! frame as its own segment, and the next segment starts right after it,
 //! so [`decoder`] here takes the caller's [`BufRead`] and stops at the end
 //! of one stream, leaving the input there. Folding this in means giving
-//! `crate::compress` a single-stream constructor over a `BufRead`, and
+//! `crate::format::compress` a single-stream constructor over a `BufRead`, and
 //! the recognised-but-unread kinds (bzip2, lzma, lzo, lz4) for messages.
 //! Encoders (deterministic gzip header; xz with CRC32 on the
 //! multithreaded encoder) have no counterpart there yet.
@@ -86,7 +86,7 @@ impl Compression {
     /// and smaller), xz 0 to 9, zstd 1 to 22.
     pub fn check_level(self, level: u32) -> io::Result<()> {
         let (min, max) = match self {
-            Compression::Gzip => (0, super::pgzip::MAX_LEVEL),
+            Compression::Gzip => (0, crate::format::compress::pgzip::MAX_LEVEL),
             Compression::Xz => (0, 9),
             Compression::Zstd => (1, 22),
             _ => return Ok(()),
@@ -151,7 +151,7 @@ pub(crate) fn decoder<'a, R: BufRead + 'a>(
 /// An encoder onto `out`; [`Encoder::finish`] ends the stream.
 pub(crate) enum Encoder<W: Write> {
     None(W),
-    Gzip(super::pgzip::ParGzEncoder<W>),
+    Gzip(crate::format::compress::pgzip::ParGzEncoder<W>),
     Xz(liblzma::write::XzEncoder<W>),
     Zstd(zstd::stream::write::Encoder<'static, W>),
 }
@@ -167,7 +167,9 @@ impl<W: Write> Encoder<W> {
             // 255: the same bytes every time (see pgzip).
             Compression::Gzip => {
                 c.check_level(level)?;
-                Encoder::Gzip(super::pgzip::ParGzEncoder::new(out, level))
+                Encoder::Gzip(crate::format::compress::pgzip::ParGzEncoder::new(
+                    out, level,
+                ))
             }
             Compression::Xz => {
                 c.check_level(level)?;
@@ -198,7 +200,10 @@ impl<W: Write> Encoder<W> {
     }
 
     /// Puts a piece compressed ahead of time next in a gzip stream.
-    pub(crate) fn insert_piece(&mut self, piece: &super::pgzip::Piece) -> io::Result<()> {
+    pub(crate) fn insert_piece(
+        &mut self,
+        piece: &crate::format::compress::pgzip::Piece,
+    ) -> io::Result<()> {
         match self {
             Encoder::Gzip(e) => e.insert(piece),
             _ => Err(io::Error::other(

@@ -51,14 +51,14 @@
 //! `share-build-*` class whose arch (or suite) is not the build host's; a
 //! suite that disagrees between runvar and flag; `build_arch` against the
 //! flag; and a cross pair the suite's Debian cross compilers cannot serve
-//! (see [`crate::toolchain`]).
+//! (see [`crate::build::toolchain`]).
 
 use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::arch::{Arch, UnknownArch};
-use crate::toolchain::{Suite, Toolchain, ToolchainError, UnknownSuite};
+use crate::build::arch::{Arch, UnknownArch};
+use crate::build::toolchain::{Suite, Toolchain, ToolchainError, UnknownSuite};
 
 /// The runvar naming the build host's architecture explicitly.
 pub const BUILD_ARCH_RUNVAR: &str = "build_arch";

@@ -32,6 +32,9 @@
 //! A stream of a single xz block (for example a `.ko.xz` module) decodes
 //! single-threaded whatever the thread count, at no extra cost.
 
+mod deflate_join;
+pub(crate) mod pgzip;
+
 use std::fmt;
 use std::io::{self, BufReader, Read};
 

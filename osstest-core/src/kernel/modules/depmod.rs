@@ -330,8 +330,8 @@ fn devname_line(m: &Module) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::arch::Endian;
-    use crate::modinfo::{ExportedSymbol, ModuleInfo, UndefinedSymbol};
+    use crate::build::arch::Endian;
+    use crate::kernel::modinfo::{ExportedSymbol, ModuleInfo, UndefinedSymbol};
 
     /// A module exporting `exports` and needing `needs`.
     fn module(path: &str, exports: &[&str], needs: &[&str]) -> Module {

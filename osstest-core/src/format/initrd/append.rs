@@ -9,8 +9,8 @@ use serde::Serialize;
 use super::compress::{self, Compression, Encoder};
 use super::inspect::{inspect, Inspection, SegmentInfo};
 use super::{io_err, Error, Result};
-use crate::counting::Counting;
-use crate::cpio::Tree;
+use crate::format::cpio::Tree;
+use crate::format::io::Counting;
 
 /// A segment to append.
 #[derive(Debug, Clone)]

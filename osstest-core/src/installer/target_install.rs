@@ -25,8 +25,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::arch::Arch;
-use crate::deb_write::ModulesLayout;
+use crate::build::arch::Arch;
+use crate::kernel::package::ModulesLayout;
 
 /// An error in the options.
 #[derive(Debug, thiserror::Error)]
@@ -46,10 +46,10 @@ pub enum TargetInstallError {
     },
     /// An unknown suite.
     #[error(transparent)]
-    Suite(#[from] crate::deb_write::DebWriteError),
+    Suite(#[from] crate::kernel::package::DebWriteError),
     /// An unknown architecture.
     #[error(transparent)]
-    Arch(#[from] crate::arch::UnknownArch),
+    Arch(#[from] crate::build::arch::UnknownArch),
 }
 
 /// What to install and how to boot it.

@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use super::compress::{self, Compression};
 use super::{io_err, Error, Result};
-use crate::cpio::{self, name, Entry, Kind};
+use crate::format::cpio::{self, name, Entry, Kind};
 
 /// One segment of an initrd.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -37,7 +37,7 @@ pub struct SegmentInfo {
 /// One file of the merged view: what the kernel leaves at that path.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FileInfo {
-    /// The path, relative to `/` (see [`crate::cpio::name::normalize`]).
+    /// The path, relative to `/` (see [`crate::format::cpio::name::normalize`]).
     pub name: String,
     /// The segment the final version comes from.
     pub segment: usize,

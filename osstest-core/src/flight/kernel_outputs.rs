@@ -7,7 +7,7 @@
 //!
 //! | word | output | stashed as (runvar) | file |
 //! | --- | --- | --- | --- |
-//! | `deb` | a `linux-image-VER` package (see [`crate::deb_write`]) | `path_kerndeb` | `kerndeb.deb` |
+//! | `deb` | a `linux-image-VER` package (see [`crate::kernel::package`]) | `path_kerndeb` | `kerndeb.deb` |
 //! | `modules-cpio` | every module, as a gzipped newc cpio rooted at `/` | `path_kernmodscpio` | `kernmodscpio.cpio.gz` |
 //! | `dimodules-cpio` | the installer's module subset, dependency-closed, to append to d-i's initrd | `path_kerndimodscpio` | `kerndimodscpio.cpio.gz` |
 //! | `none` | nothing beyond kerndist (the same as the runvar absent or empty) | | |

@@ -51,7 +51,7 @@ use std::path::{Path, PathBuf};
 use md5::{Digest, Md5};
 use serde::Serialize;
 
-use crate::arch::Arch;
+use crate::build::arch::Arch;
 
 /// An error writing a kernel package, naming the file or field at fault.
 #[derive(Debug, thiserror::Error)]
@@ -99,7 +99,7 @@ pub enum DebWriteError {
     Suite(String),
     /// The architecture is not a Debian architecture we know.
     #[error(transparent)]
-    Arch(#[from] crate::arch::UnknownArch),
+    Arch(#[from] crate::build::arch::UnknownArch),
     /// A kerndist tarball or package could not be read.
     #[error(transparent)]
     Source(#[from] crate::kernel::KernelError),

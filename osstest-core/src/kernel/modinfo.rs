@@ -28,7 +28,7 @@ use goblin::elf::sym::{Symtab, STB_WEAK};
 use goblin::elf::Elf;
 use serde::Serialize;
 
-use crate::arch::Endian;
+use crate::build::arch::Endian;
 
 /// Why a module's bytes could not be read.
 ///

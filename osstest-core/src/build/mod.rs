@@ -1,0 +1,11 @@
+//! Build planning: what a job builds, where, and with which compilers.
+//!
+//! - [`arch`]: Debian architecture facts.
+//! - [`plan`]: a job's runvars in, a build plan (build and target arch, suite) out.
+//! - [`runes`]: the make and configure invocations of a plan, for Linux and Xen.
+//! - [`toolchain`]: Debian's cross compilers per suite, and their packages.
+
+pub mod arch;
+pub mod plan;
+pub mod runes;
+pub mod toolchain;
