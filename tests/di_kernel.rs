@@ -119,6 +119,7 @@ fn module<'a>(m: &'a Manifest, name: &str) -> &'a osstest_core::installer::Modul
 }
 
 #[test]
+#[ignore = "needs Debian's archive and QEMU: run tests/run"]
 fn bookworm_arm64_boots_and_loads_the_installer_modules() {
     let deb = boot::fetch(&["kernel", "bookworm", "arm64", "arm64"]);
     let di = boot::fetch(&["di", "bookworm", "arm64"]).join("initrd.gz");
@@ -143,6 +144,7 @@ fn bookworm_arm64_boots_and_loads_the_installer_modules() {
 }
 
 #[test]
+#[ignore = "needs Debian's archive and QEMU: run tests/run"]
 fn bookworm_armhf_boots_and_loads_the_installer_modules() {
     let deb = boot::fetch(&["kernel", "bookworm", "armhf", "armmp"]);
     let di = boot::fetch(&["di", "bookworm", "armhf"]).join("initrd.gz");
@@ -158,6 +160,7 @@ fn bookworm_armhf_boots_and_loads_the_installer_modules() {
 /// filter found nothing there. Ours finds a closed subset, stores it
 /// decompressed, and bookworm's installer (kmod without xz) loads it.
 #[test]
+#[ignore = "needs Debian's archive and QEMU: run tests/run"]
 fn trixie_arm64_with_bookworm_installer_loads_plain_modules() {
     let deb = boot::fetch(&["kernel", "trixie", "arm64", "arm64"]);
     let di = boot::fetch(&["di", "bookworm", "arm64"]).join("initrd.gz");
@@ -204,6 +207,7 @@ fn extract(segment: &Path, into: &Path) {
 
 /// The segment, as GNU cpio, bsdtar, depmod and dpkg-deb see it.
 #[test]
+#[ignore = "needs Debian's archive: run tests/run"]
 fn bookworm_arm64_segment_against_cpio_bsdtar_depmod_and_dpkg() {
     let deb = boot::fetch(&["kernel", "bookworm", "arm64", "arm64"]);
     let tmp = tempfile::tempdir().unwrap();
@@ -335,6 +339,7 @@ fn bookworm_arm64_segment_against_cpio_bsdtar_depmod_and_dpkg() {
 
 /// The `modules-cpio` build output: every module, with `include: ["*"]`.
 #[test]
+#[ignore = "needs Debian's archive: run tests/run"]
 fn every_module_with_a_star() {
     let deb = boot::fetch(&["kernel", "bookworm", "armhf", "armmp"]);
     let tmp = tempfile::tempdir().unwrap();
@@ -350,6 +355,7 @@ fn every_module_with_a_star() {
 
 /// Failures leave nothing behind and say what is wrong.
 #[test]
+#[ignore = "needs Debian's archive: run tests/run"]
 fn errors_leave_no_outputs() {
     let deb = boot::fetch(&["kernel", "bookworm", "armhf", "armmp"]);
     let di = boot::fetch(&["di", "bookworm", "armhf"]).join("initrd.gz");
@@ -419,6 +425,7 @@ fn errors_leave_no_outputs() {
 /// so its bytes were not kept when it went by. The source is read again
 /// for it, and the segment holds it, byte for byte.
 #[test]
+#[ignore = "needs Debian's archive: run tests/run"]
 fn softdep_on_a_module_read_before_it() {
     let deb = boot::fetch(&["kernel", "bookworm", "arm64", "arm64"]);
     let tmp = tempfile::tempdir().unwrap();
@@ -452,6 +459,7 @@ fn softdep_on_a_module_read_before_it() {
 /// modules a gzip segment gets compressed while the source is read are
 /// held for the others and written at the end.
 #[test]
+#[ignore = "needs Debian's archive: run tests/run"]
 fn every_compression_holds_the_same_archive() {
     use osstest_core::format::initrd::Compression;
     let deb = boot::fetch(&["kernel", "bookworm", "armhf", "armmp"]);

@@ -347,6 +347,7 @@ fn check_installed(root: &Path, release: &str) {
 }
 
 #[test]
+#[ignore = "needs Debian's archive, root and a debootstrapped chroot: run tests/run"]
 fn amd64_install_remove_and_late_command() {
     let kernel = fetch(&["kernel", "bookworm", "amd64", "amd64"]);
     let chroot_tar = fetch(&["chroot", "bookworm", "amd64", "initramfs-tools"]);
@@ -442,6 +443,7 @@ fn amd64_install_remove_and_late_command() {
 }
 
 #[test]
+#[ignore = "needs Debian's archive, root and a debootstrapped chroot: run tests/run"]
 fn arm64_layout_install_and_lintian() {
     let kernel = fetch(&["kernel", "bookworm", "arm64", "arm64"]);
     let work = tempfile::tempdir().unwrap();

@@ -250,6 +250,7 @@ impl Sandbox {
 }
 
 #[test]
+#[ignore = "needs Debian's archive: run tests/run"]
 fn three_sources_agree_and_match_their_inputs() {
     let p = arm64();
     let s = Sandbox::new();
@@ -330,6 +331,7 @@ fn info_err(src: &Path) -> String {
 }
 
 #[test]
+#[ignore = "needs Debian's archive: run tests/run"]
 fn module_of_another_arch_is_named() {
     let p = arm64();
     let bad = armhf();
@@ -349,6 +351,7 @@ fn module_of_another_arch_is_named() {
 }
 
 #[test]
+#[ignore = "needs Debian's archive: run tests/run"]
 fn image_of_another_arch_is_named() {
     let p = arm64();
     let s = Sandbox::new();
@@ -370,6 +373,7 @@ fn image_of_another_arch_is_named() {
 }
 
 #[test]
+#[ignore = "needs Debian's archive: run tests/run"]
 fn module_of_another_version_is_named() {
     let p = arm64();
     let other = trixie();
@@ -395,6 +399,7 @@ fn module_of_another_version_is_named() {
 }
 
 #[test]
+#[ignore = "needs Debian's archive: run tests/run"]
 fn not_a_module_is_named() {
     let p = arm64();
     let s = Sandbox::new();
@@ -513,6 +518,7 @@ fn hostile_archives_write_nothing_outside() {
 }
 
 #[test]
+#[ignore = "needs Debian's archive: run tests/run"]
 fn truncated_and_corrupt_archives_are_errors() {
     let p = arm64();
     let base = Sandbox::new();
@@ -579,6 +585,7 @@ fn truncated_and_corrupt_archives_are_errors() {
 }
 
 #[test]
+#[ignore = "needs Debian's archive: run tests/run"]
 fn wrong_debian_binary_is_an_error() {
     let p = arm64();
     let s = Sandbox::new();
