@@ -19,6 +19,7 @@ BEGIN {
         build_plan
         kernel_info
         kernel_unpick
+        image_file
         flight_cross_arm
         dikernel_outputs
         build_identity
@@ -436,6 +437,32 @@ Names are normalised; C<..>, absolute names, links leaving C<$destdir>,
 device nodes and writing through symbolic links are refused, so nothing
 is written outside C<$destdir>. Each file appears complete (written to a
 temporary name, then renamed).
+
+=head2 image_file($path)
+
+What a kernel image, a Xen hypervisor or an ELF program is built for,
+from its first 64 KiB (a compressed image is looked into):
+
+    {
+      path            => $path,
+      format          => 'arm64 Image',  # 'ARM zImage', 'x86 bzImage',
+                                         # 'ELF', 'EFI zboot', 'PE', with
+                                         # ', gzip' etc. when compressed
+      elf_machine     => 183,            # EM_AARCH64
+      bits            => 64,
+      xen_target_arch => 'arm64',        # undef where Xen builds for no
+                                         # architecture of that machine
+    }
+
+Xen's Arm hypervisor (C<dist/install/boot/xen>) carries Linux's arm64
+Image or ARM zImage header, and C<xen-syms> and the tools are ELF, so a
+build job can check what it built against C<build_plan>'s target:
+
+    my $x = image_file("$builddir/xen/dist/install/boot/xen");
+    die "built for $x->{xen_target_arch}"
+        unless $x->{xen_target_arch} eq $plan->{xen}{make_vars}{XEN_TARGET_ARCH};
+
+Dies naming the file if it cannot be read or is no format it knows.
 
 =head2 initrd_append($initrd, \@segments, $out, \%opts)
 

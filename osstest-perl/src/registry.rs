@@ -66,6 +66,7 @@ pub static FUNCTIONS: &[Function] = &[
     perl_fn!(build_plan(runvars)),
     perl_fn!(kernel_info(source)),
     perl_fn!(kernel_unpick(source, destdir, opts)),
+    perl_fn!(image_file(path)),
     perl_fn!(initrd_append(initrd, segments, out, opts)),
     perl_fn!(initrd_inspect(initrd)),
     perl_fn!(module_closure(moddir, opts)),

@@ -354,6 +354,18 @@ impl Arch {
                     .join(", "),
             })
     }
+
+    /// The `XEN_TARGET_ARCH` of code for ELF machine `elf_machine` with
+    /// word size `bits` (what [`crate::kernel::ImageArch`] reads from an
+    /// image): `arm64` for 64-bit `EM_AARCH64`, `arm32` for 32-bit
+    /// `EM_ARM`; `None` where Xen builds for no architecture of that
+    /// machine.
+    pub fn xen_target_arch_of(elf_machine: u16, bits: u8) -> Option<&'static str> {
+        ARCHES
+            .iter()
+            .filter(|a| a.elf_machine_number == elf_machine && a.bits == bits)
+            .find_map(|a| a.xen_target_arch)
+    }
 }
 
 #[cfg(test)]
@@ -379,6 +391,15 @@ mod tests {
         let msg = e.to_string();
         assert!(msg.contains("'vax'"), "{msg}");
         assert!(msg.contains("armhf"), "{msg}");
+    }
+
+    #[test]
+    fn xen_target_arch_from_the_machine() {
+        assert_eq!(Arch::xen_target_arch_of(183, 64), Some("arm64"));
+        assert_eq!(Arch::xen_target_arch_of(40, 32), Some("arm32"));
+        assert_eq!(Arch::xen_target_arch_of(62, 64), Some("x86_64"));
+        assert_eq!(Arch::xen_target_arch_of(40, 64), None);
+        assert_eq!(Arch::xen_target_arch_of(22, 64), None);
     }
 
     #[test]

@@ -10,8 +10,10 @@
 
 use serde::Serialize;
 
+use crate::build::arch::Arch;
 use crate::format::compress::{Compression, Decompressor};
 use std::io::Read;
+use std::path::{Path, PathBuf};
 
 /// How many bytes of an image [`ImageArch::detect`] needs.
 pub const HEAD_BYTES: usize = 64 * 1024;
@@ -123,6 +125,64 @@ impl ImageArch {
     }
 }
 
+/// What an image file is for: a kernel image, a Xen hypervisor (Xen's
+/// Arm `xen` carries the arm64 Image or ARM zImage header, its `xen-syms`
+/// is ELF) or any ELF program.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ImageFile {
+    /// The file read.
+    pub path: PathBuf,
+    /// Its format and machine.
+    #[serde(flatten)]
+    pub arch: ImageArch,
+    /// The `XEN_TARGET_ARCH` of code for that machine, where Xen builds
+    /// for it ([`Arch::xen_target_arch_of`]).
+    pub xen_target_arch: Option<&'static str>,
+}
+
+/// Why an image file could not be recognised.
+#[derive(Debug, thiserror::Error)]
+pub enum ImageError {
+    /// Opening or reading it failed.
+    #[error("{path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// Its first bytes are no format [`ImageArch::detect`] knows.
+    #[error("{path}: not an image this recognises (ELF, arm64 Image, ARM zImage, x86 bzImage, EFI PE, compressed or not)")]
+    Unrecognised {
+        /// The file.
+        path: PathBuf,
+    },
+}
+
+impl ImageFile {
+    /// Reads the first [`HEAD_BYTES`] of `path` and recognises them.
+    pub fn read(path: &Path) -> Result<ImageFile, ImageError> {
+        let read_err = |source| ImageError::Read {
+            path: path.to_owned(),
+            source,
+        };
+        let mut head = Vec::with_capacity(HEAD_BYTES);
+        std::fs::File::open(path)
+            .map_err(read_err)?
+            .take(HEAD_BYTES as u64)
+            .read_to_end(&mut head)
+            .map_err(read_err)?;
+        let arch = ImageArch::detect(&head).ok_or_else(|| ImageError::Unrecognised {
+            path: path.to_owned(),
+        })?;
+        Ok(ImageFile {
+            path: path.to_owned(),
+            xen_target_arch: Arch::xen_target_arch_of(arch.elf_machine, arch.bits),
+            arch,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -145,5 +205,32 @@ mod tests {
         assert_eq!((x.elf_machine, x.bits), (EM_X86_64, 64));
 
         assert_eq!(ImageArch::detect(b"not a kernel at all"), None);
+    }
+
+    #[test]
+    fn image_files_name_the_file() {
+        let dir = std::env::temp_dir().join(format!("osstest-image-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let zimage = dir.join("xen");
+        let mut b = vec![0u8; 0x400];
+        b[0x24..0x28].copy_from_slice(&0x016f_2818u32.to_le_bytes());
+        std::fs::write(&zimage, &b).unwrap();
+        let f = ImageFile::read(&zimage).unwrap();
+        assert_eq!(
+            (f.arch.format.as_str(), f.xen_target_arch),
+            ("ARM zImage", Some("arm32"))
+        );
+        let junk = dir.join("junk");
+        std::fs::write(&junk, b"#!/bin/sh\n").unwrap();
+        let e = ImageFile::read(&junk).unwrap_err().to_string();
+        assert!(
+            e.starts_with(&format!("{}: not an image", junk.display())),
+            "{e}"
+        );
+        let e = ImageFile::read(&dir.join("absent"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("absent: No such file"), "{e}");
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -47,7 +47,7 @@ pub mod modules;
 pub mod package;
 
 pub use extract::{check_symlink_target, Dest, DestError};
-pub use image::{ImageArch, HEAD_BYTES};
+pub use image::{ImageArch, ImageError, ImageFile, HEAD_BYTES};
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;

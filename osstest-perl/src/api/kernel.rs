@@ -3,7 +3,9 @@
 
 use std::path::PathBuf;
 
-use osstest_core::kernel::{KernelError, KernelInfo, KernelSource, Selection};
+use osstest_core::kernel::{
+    ImageError, ImageFile, KernelError, KernelInfo, KernelSource, Selection,
+};
 
 /// `kernel_info($source)`: what a kernel source holds, checked, without
 /// extracting anything.
@@ -20,4 +22,10 @@ pub fn kernel_unpick(
     opts: Option<Selection>,
 ) -> Result<KernelInfo, KernelError> {
     KernelSource::open(source)?.unpick(&destdir, &opts.unwrap_or_default())
+}
+
+/// `image_file($path)`: the format and machine of a kernel image, a Xen
+/// hypervisor or an ELF program, and its `XEN_TARGET_ARCH`.
+pub fn image_file(path: PathBuf) -> Result<ImageFile, ImageError> {
+    ImageFile::read(&path)
 }
