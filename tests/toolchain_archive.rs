@@ -128,7 +128,7 @@ fn every_package_a_plan_names_exists() {
             let tc = &plan.toolchain;
             let mut pkgs = tc.linux_packages();
             pkgs.extend(tc.xen_hypervisor_packages());
-            let tools = tc.xen_tools_packages().unwrap();
+            let tools = tc.xen_tools_packages(true).unwrap();
             assert_eq!(
                 tools.iter().any(|p| p.ends_with(&format!(":{arch}"))),
                 plan.is_cross(),

@@ -27,6 +27,9 @@
 //!   `target_var` picks it. With a `suite-S` hostflag too, they must agree.
 //!   One of the three is required.
 //! - `build_arch`: the explicit cross runvar, below.
+//! - `tree_qemuu`: where Xen's tools get the qemu-xen device model from
+//!   (osstest's `.config` names it as `QEMU_UPSTREAM_URL`). Without it
+//!   the tools' runes build no qemu-xen (see [`crate::runes::xen`]).
 //!
 //! # The explicit cross runvar: `build_arch`
 //!
@@ -197,6 +200,9 @@ pub struct BuildPlan {
     pub build_from: BuildArchSource,
     /// The compilers: native, or Debian's cross compiler for the target.
     pub toolchain: Toolchain,
+    /// The `tree_qemuu` runvar: the qemu-xen tree Xen's tools build, if
+    /// any.
+    pub qemuu_tree: Option<String>,
 }
 
 /// One hostflag and the runvar it came from.
@@ -363,6 +369,7 @@ impl BuildPlan {
             suite,
             build_from,
             toolchain,
+            qemuu_tree: get("tree_qemuu").map(str::to_owned),
         })
     }
 

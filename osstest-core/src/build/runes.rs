@@ -204,7 +204,7 @@ pub fn xen(plan: &BuildPlan) -> Result<XenRunes, RunesError> {
         if !matches!(t.debian, "amd64" | "i386" | "armhf" | "arm64") {
             return Err(RunesError::NoXenTools(t.debian));
         }
-        tc.xen_tools_packages()?;
+        tc.xen_tools_packages(plan.qemuu_tree.is_some())?;
         let env: Vec<(&str, String)> = if tc.is_cross() {
             // Only the target's .pc files: the build host's would describe
             // libraries of the wrong architecture.
@@ -223,6 +223,7 @@ pub fn xen(plan: &BuildPlan) -> Result<XenRunes, RunesError> {
             configure.push(format!("--build={}", tc.build_gnu_type));
             configure.push(format!("--host={}", tc.host_gnu_type));
         }
+        configure.extend(tools_options(plan).into_iter().map(str::to_owned));
         let mut make = vec!["make".to_owned()];
         make.extend(vars.iter().map(|(k, v)| format!("{k}={v}")));
         make.push("dist-tools".into());
@@ -255,6 +256,32 @@ pub fn xen(plan: &BuildPlan) -> Result<XenRunes, RunesError> {
         tools_build,
         tools_unavailable,
     })
+}
+
+/// The tools' `./configure` options the target and the job's trees call
+/// for (osstest adds its own: `--sysconfdir=/etc`, and `--enable-`/
+/// `--disable-` options from runvars such as `enable_ovmf`):
+///
+/// - `--disable-qemu-traditional` on every target but x86: that device
+///   model is x86 only, and osstest's `ts-xen-build` disables it
+///   elsewhere (trees before Xen 4.16 enable it by default).
+/// - `--with-system-qemu` when the job names no qemu-xen tree
+///   (`tree_qemuu`): otherwise `make dist-tools` clones qemu-xen from
+///   `QEMU_UPSTREAM_URL` (xenbits, by default) in the middle of the build.
+///   `xl` then starts `qemu-system-i386` from `PATH` as the device model.
+///
+/// Stubdomains need nothing: they are x86 only (configure leaves them out
+/// elsewhere), and `dist-tools` never builds them (`dist-stubdom` does,
+/// downloading newlib, lwip and the rest).
+fn tools_options(plan: &BuildPlan) -> Vec<&'static str> {
+    let mut o = Vec::new();
+    if !matches!(plan.target.debian, "amd64" | "i386") {
+        o.push("--disable-qemu-traditional");
+    }
+    if plan.qemuu_tree.is_none() {
+        o.push("--with-system-qemu");
+    }
+    o
 }
 
 /// The packages the build host installs, per kind of build.
@@ -310,7 +337,7 @@ impl PlanReport {
     /// Everything about a plan.
     pub fn new(plan: &BuildPlan) -> PlanReport {
         let tc = &plan.toolchain;
-        let tools = tc.xen_tools_packages();
+        let tools = tc.xen_tools_packages(plan.qemuu_tree.is_some());
         let xen = xen(plan);
         PlanReport {
             build_arch: plan.build.debian,
@@ -365,7 +392,11 @@ mod tests {
         assert!(l.dtbs_install.is_none());
         let x = xen(&p).unwrap();
         assert_eq!(x.hypervisor.unwrap().shell, "make dist-xen");
-        assert_eq!(x.tools_configure.unwrap().shell, "./configure");
+        // No tree_qemuu: the tools use the system's qemu.
+        assert_eq!(
+            x.tools_configure.unwrap().shell,
+            "./configure --with-system-qemu"
+        );
         let all = serde_json::to_string(&PlanReport::new(&p)).unwrap();
         for v in ["CROSS_COMPILE", "ARCH=", "--host", "PKG_CONFIG_LIBDIR"] {
             assert!(!all.contains(v), "{v} in {all}");
@@ -398,7 +429,37 @@ mod tests {
         assert_eq!(
             c.shell,
             "PKG_CONFIG_LIBDIR=/usr/lib/arm-linux-gnueabihf/pkgconfig:/usr/share/pkgconfig \
-             ./configure --build=x86_64-linux-gnu --host=arm-linux-gnueabihf"
+             ./configure --build=x86_64-linux-gnu --host=arm-linux-gnueabihf \
+             --disable-qemu-traditional --with-system-qemu"
+        );
+    }
+
+    #[test]
+    fn qemu_xen_from_the_jobs_tree_or_the_system() {
+        let p = plan(&[
+            ("arch", "arm64"),
+            ("build_arch", "amd64"),
+            ("suite", "bookworm"),
+            ("tree_qemuu", "git://xenbits.xen.org/qemu-xen.git"),
+        ]);
+        let c = xen(&p).unwrap().tools_configure.unwrap();
+        assert_eq!(
+            &c.argv[1..],
+            [
+                "--build=x86_64-linux-gnu",
+                "--host=aarch64-linux-gnu",
+                "--disable-qemu-traditional"
+            ]
+        );
+        // x86 keeps qemu-traditional to osstest's own options.
+        let p = plan(&[
+            ("arch", "amd64"),
+            ("suite", "bookworm"),
+            ("tree_qemuu", "git://xenbits.xen.org/qemu-xen.git"),
+        ]);
+        assert_eq!(
+            xen(&p).unwrap().tools_configure.unwrap().shell,
+            "./configure"
         );
     }
 

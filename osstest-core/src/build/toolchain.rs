@@ -22,7 +22,10 @@
 //!   which need no target libraries;
 //! - the targets with `crossbuild-essential-ARCH` (bookworm has a riscv64
 //!   cross compiler but no `crossbuild-essential-riscv64`; trixie has a
-//!   loong64 compiler and no `crossbuild-essential-loong64`);
+//!   loong64 compiler and no `crossbuild-essential-loong64`); the plans
+//!   name the compilers themselves, as it also brings g++ and dpkg-cross,
+//!   which neither Linux nor Xen uses, and no native compiler, which both
+//!   need;
 //! - the architectures of the suite's own archive: Xen's tools need the
 //!   target's `-dev` libraries through multiarch (`dpkg --add-architecture`),
 //!   which only exist where the archive builds that architecture.
@@ -159,6 +162,18 @@ impl Suite {
         }
     }
 
+    /// The package that gives python3 `distutils`, which Xen's tools'
+    /// `setup.py` imports: part of the standard library in stretch, its
+    /// own package from buster to bookworm, and gone from Python 3.12 on
+    /// (trixie), where setuptools provides it.
+    fn python_distutils(self) -> Option<&'static str> {
+        match self {
+            Suite::Stretch => None,
+            Suite::Buster | Suite::Bullseye | Suite::Bookworm => Some("python3-distutils"),
+            Suite::Trixie => Some("python3-setuptools"),
+        }
+    }
+
     /// The curses development package's name (`libncurses-dev` replaced
     /// `libncurses5-dev` in buster).
     fn ncurses_dev(self) -> &'static str {
@@ -292,14 +307,23 @@ impl Toolchain {
     }
 
     /// The compiler packages: `gcc-TRIPLET binutils-TRIPLET
-    /// libc6-dev-ARCH-cross` for a cross build, `gcc binutils libc6-dev`
-    /// for a native one.
+    /// libc6-dev-ARCH-cross` plus the build host's own `gcc libc6-dev`
+    /// for a cross build, `gcc binutils libc6-dev` for a native one.
+    ///
+    /// A cross build still compiles and runs programs on the build host
+    /// (`HOSTCC`: Linux's and Xen's `fixdep` and kconfig, Xen's `symbols`
+    /// and the tools' `xen-foreign` checker), and Debian's cross compilers
+    /// pull in no native compiler: on a minimal bookworm host with only
+    /// the cross packages, Xen's `dist-xen` stops at `gcc: not found`,
+    /// then, with `gcc` alone, at `stdio.h: No such file or directory`.
     pub fn compiler_packages(&self) -> Vec<String> {
         match &self.cross_compile {
             Some(_) => vec![
                 format!("gcc-{}", self.host_gnu_type),
                 format!("binutils-{}", self.host_gnu_type),
                 format!("libc6-dev-{}-cross", self.target_arch),
+                "gcc".into(),
+                "libc6-dev".into(),
             ],
             None => vec!["gcc".into(), "binutils".into(), "libc6-dev".into()],
         }
@@ -329,12 +353,18 @@ impl Toolchain {
         p
     }
 
-    /// What building Xen's hypervisor needs on the build host.
+    /// What building Xen's hypervisor needs on the build host: make, the
+    /// compilers, bison and flex for its kconfig, and on x86 python3
+    /// (`gen-cpuid.py` and the compat headers; the Arm hypervisor builds
+    /// without it).
     pub fn xen_hypervisor_packages(&self) -> Vec<String> {
-        let mut p: Vec<String> = ["make", "bison", "flex", "python3"]
+        let mut p: Vec<String> = ["make", "bison", "flex"]
             .iter()
             .map(|s| s.to_string())
             .collect();
+        if matches!(self.target_arch, "amd64" | "i386") {
+            p.push("python3".into());
+        }
         p.extend(self.compiler_packages());
         p
     }
@@ -345,11 +375,24 @@ impl Toolchain {
         self.is_cross().then_some(self.target_arch)
     }
 
-    /// What building Xen's tools needs: build-arch tools, the compiler
-    /// (`crossbuild-essential-ARCH` where the suite has it), and the
-    /// target's libraries, as `PACKAGE:ARCH` for a cross build (installed
-    /// through multiarch, after `dpkg --add-architecture ARCH`).
-    pub fn xen_tools_packages(&self) -> Result<Vec<String>, ToolchainError> {
+    /// What building Xen's tools needs: build-arch tools, the compilers
+    /// and the target's libraries, as `PACKAGE:ARCH` for a cross build
+    /// (installed through multiarch, after `dpkg --add-architecture ARCH`).
+    /// `qemu_xen` says whether the build makes qemu-xen too (the job has a
+    /// `tree_qemuu`), which alone needs glib, pixman and libaio.
+    ///
+    /// The list is what a cross build of bookworm's Xen 4.17 for arm64
+    /// used on a minimal bookworm with nothing else (`tests/xen arm64`):
+    /// configure requires python3, iasl on x86 and aarch64, the libraries
+    /// below and libfdt on Arm; `setup.py` imports distutils; Python.h
+    /// and the target's `pyconfig.h` come from `libpython3-dev:ARCH`
+    /// (`python3-dev:ARCH` needs `python3:ARCH`, which cannot be installed
+    /// beside the build host's python3). The tools run no bison or flex on
+    /// Arm (their parsers are shipped; only x86's PV shim, a hypervisor
+    /// build, needs them), no gettext, gawk (any awk does) nor g++ (so no
+    /// `crossbuild-essential-ARCH`). `pkg-config:ARCH` is the cross
+    /// `TRIPLET-pkg-config` configure looks for.
+    pub fn xen_tools_packages(&self, qemu_xen: bool) -> Result<Vec<String>, ToolchainError> {
         let target = self.target_arch;
         if self.is_cross() && !self.suite.archive_arches().contains(&target) {
             return Err(ToolchainError::NoTargetLibraries {
@@ -357,43 +400,43 @@ impl Toolchain {
                 suite: self.suite,
             });
         }
-        let mut p: Vec<String> = [
-            "make",
-            "bison",
-            "flex",
-            "gettext",
-            "gawk",
-            "pkg-config",
-            "python3",
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-        if matches!(target, "amd64" | "i386") {
-            // hvmloader's ACPI tables are compiled on the build host.
+        let x86 = matches!(target, "amd64" | "i386");
+        let mut p: Vec<String> = vec!["make".into(), "python3".into()];
+        p.extend(self.suite.python_distutils().map(str::to_owned));
+        if x86 {
+            p.extend(["bison".into(), "flex".into()]);
+        }
+        if x86 || target == "arm64" {
+            // ACPI tables are compiled on the build host: hvmloader's on
+            // x86, libxl's for arm64 guests.
             p.push(self.suite.iasl().into());
         }
-        if self.is_cross() && self.suite.crossbuild_essential_targets().contains(&target) {
-            p.push(format!("crossbuild-essential-{target}"));
+        p.push(match self.foreign_arch() {
+            Some(a) => format!("pkg-config:{a}"),
+            None => "pkg-config".into(),
+        });
+        p.extend(self.compiler_packages());
+        let python = if self.is_cross() {
+            "libpython3-dev"
         } else {
-            p.extend(self.compiler_packages());
-        }
+            "python3-dev"
+        };
         let mut libs = vec![
             "uuid-dev",
             "libyajl-dev",
-            "libpixman-1-dev",
-            "libglib2.0-dev",
             "zlib1g-dev",
             self.suite.ncurses_dev(),
-            "libaio-dev",
             "libzstd-dev",
             "liblzma-dev",
             "libbz2-dev",
-            "python3-dev",
+            python,
         ];
         if matches!(target, "armhf" | "arm64") {
             // libxl builds the guest device tree with libfdt.
             libs.push("libfdt-dev");
+        }
+        if qemu_xen {
+            libs.extend(["libglib2.0-dev", "libpixman-1-dev", "libaio-dev"]);
         }
         for l in libs {
             p.push(match self.foreign_arch() {
@@ -432,13 +475,33 @@ mod tests {
             [
                 "gcc-aarch64-linux-gnu",
                 "binutils-aarch64-linux-gnu",
-                "libc6-dev-arm64-cross"
+                "libc6-dev-arm64-cross",
+                "gcc",
+                "libc6-dev"
             ]
         );
-        let tools = t.xen_tools_packages().unwrap();
-        assert!(tools.contains(&"crossbuild-essential-arm64".to_string()));
-        assert!(tools.contains(&"libyajl-dev:arm64".to_string()));
-        assert!(tools.contains(&"libfdt-dev:arm64".to_string()));
+        assert!(!t.xen_hypervisor_packages().contains(&"python3".to_string()));
+        let tools = t.xen_tools_packages(false).unwrap();
+        for p in [
+            "gcc",
+            "acpica-tools",
+            "pkg-config:arm64",
+            "libyajl-dev:arm64",
+            "libfdt-dev:arm64",
+            "libpython3-dev:arm64",
+        ] {
+            assert!(tools.contains(&p.to_string()), "{p}: {tools:?}");
+        }
+        for p in [
+            "crossbuild-essential-arm64",
+            "python3-dev:arm64",
+            "libglib2.0-dev:arm64",
+            "bison",
+        ] {
+            assert!(!tools.contains(&p.to_string()), "{p}: {tools:?}");
+        }
+        let with_qemu = t.xen_tools_packages(true).unwrap();
+        assert!(with_qemu.contains(&"libglib2.0-dev:arm64".to_string()));
         assert_eq!(t.foreign_arch(), Some("arm64"));
     }
 
@@ -458,7 +521,7 @@ mod tests {
         assert_eq!(t.cross_compile, None);
         assert_eq!(t.cc, "gcc");
         assert_eq!(t.foreign_arch(), None);
-        let tools = t.xen_tools_packages().unwrap();
+        let tools = t.xen_tools_packages(false).unwrap();
         assert!(tools.contains(&"libncurses5-dev".to_string()));
         assert!(tools.iter().all(|p| !p.contains(':')), "{tools:?}");
     }
@@ -478,7 +541,7 @@ mod tests {
         );
         // riscv64 has a compiler in bookworm, but no riscv64 archive.
         let t = Toolchain::new(Suite::Bookworm, a("amd64"), a("riscv64")).unwrap();
-        let e = t.xen_tools_packages().unwrap_err();
+        let e = t.xen_tools_packages(false).unwrap_err();
         assert!(
             e.to_string()
                 .contains("bookworm's archive does not build riscv64"),
