@@ -16,47 +16,26 @@
 
 #![allow(dead_code)]
 
+pub mod checks;
+pub mod disk;
+pub mod installer;
+pub mod qemu;
+pub mod target;
+
+pub use qemu::{machine, Machine};
+
 use std::collections::BTreeMap;
-use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
 use osstest_core::format::cpio::Tree;
 use osstest_core::format::initrd::{self, AppendOptions, Compression, Segment};
 
-/// The prefix of every line the check script prints for us.
-pub const MARK: &str = "OSSTEST-CHECK";
+pub use checks::MARK;
 
 /// The modules the installer needs for an LVM install on virtio and USB.
 pub const INSTALLER_MODULES: &[&str] = &["dm_mod", "ext4", "virtio_net", "virtio_blk", "xhci_pci"];
-
-/// How to boot one architecture under QEMU (DESIGN.md section 3).
-pub struct Machine {
-    /// The QEMU binary.
-    pub qemu: &'static str,
-    /// Its arguments before `-kernel`.
-    pub args: &'static [&'static str],
-    /// The serial console.
-    pub console: &'static str,
-}
-
-/// The QEMU machine for a Debian architecture.
-pub fn machine(debian_arch: &str) -> Machine {
-    match debian_arch {
-        "arm64" => Machine {
-            qemu: "qemu-system-aarch64",
-            args: &["-M", "virt", "-cpu", "cortex-a57", "-m", "1536"],
-            console: "ttyAMA0",
-        },
-        "armhf" => Machine {
-            qemu: "qemu-system-arm",
-            args: &["-M", "virt", "-m", "1536"],
-            console: "ttyAMA0",
-        },
-        other => panic!("no boot check for {other}"),
-    }
-}
 
 /// What became of one module.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -161,60 +140,17 @@ pub fn boot_check(
     parse(&console, modules)
 }
 
-/// Runs QEMU; the console output.
+/// Runs QEMU with `rdinit=/check`; the console output. Panics if QEMU
+/// fails or times out.
 pub fn boot(debian_arch: &str, kernel: &Path, initrd: &Path, timeout: Duration) -> String {
-    let m = machine(debian_arch);
-    let mut child = Command::new(m.qemu)
-        .args(m.args)
-        .args(["-nographic", "-no-reboot", "-kernel"])
-        .arg(kernel)
-        .arg("-initrd")
-        .arg(initrd)
-        .args(["-append", &format!("console={} rdinit=/check", m.console)])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("{}: {e}", m.qemu));
-    let mut stdout = child.stdout.take().unwrap();
-    let reader = std::thread::spawn(move || {
-        let mut v = Vec::new();
-        let _ = stdout.read_to_end(&mut v);
-        v
-    });
-    let start = Instant::now();
-    let status = loop {
-        if let Some(s) = child.try_wait().unwrap() {
-            break Some(s);
-        }
-        if start.elapsed() > timeout {
-            let _ = child.kill();
-            let _ = child.wait();
-            break None;
-        }
-        std::thread::sleep(Duration::from_millis(200));
+    let m = qemu::machine(debian_arch);
+    let b = qemu::Boot {
+        initrd: Some(initrd.to_owned()),
+        append: format!("console={} rdinit=/check", m.console),
+        timeout,
+        ..qemu::Boot::new(debian_arch, kernel)
     };
-    let mut err = String::new();
-    if let Some(mut e) = child.stderr.take() {
-        let _ = e.read_to_string(&mut err);
-    }
-    let out = String::from_utf8_lossy(&reader.join().unwrap()).replace('\r', "");
-    match status {
-        None => panic!(
-            "{} timed out after {timeout:?}; console:\n{}",
-            m.qemu,
-            tail(&out)
-        ),
-        Some(s) if !s.success() => {
-            panic!("{} failed ({s}): {err}\nconsole:\n{}", m.qemu, tail(&out))
-        }
-        _ => out,
-    }
-}
-
-fn tail(s: &str) -> String {
-    let lines: Vec<&str> = s.lines().collect();
-    lines[lines.len().saturating_sub(60)..].join("\n")
+    qemu::run(&b).unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// Reads the script's report from the console output.
@@ -249,7 +185,7 @@ pub fn parse(console: &str, modules: &[&str]) -> BootResult {
     assert!(
         ok,
         "the check script's report is incomplete; console:\n{}",
-        tail(console)
+        qemu::tail(console)
     );
     BootResult {
         kernel_release: kernel_release.unwrap(),

@@ -1,0 +1,181 @@
+//! The end-to-end chain's harness without QEMU: what it writes for the
+//! installer and the target, checked with `sh -n` and by reading, and
+//! the report parser on console text. Each test here stands for
+//! something a boot under QEMU showed once.
+//!
+//! The chain itself is `tests/e2e ARCH`; its entries in the test suite
+//! are the ignored tests at the end.
+
+mod boot;
+
+use boot::checks::{self, Check};
+use boot::installer::{self, Preseed};
+use boot::target;
+
+fn sh_parses(script: &str) {
+    let out = std::process::Command::new("sh")
+        .args(["-n", "-c", script])
+        .output()
+        .expect("sh");
+    assert!(
+        out.status.success(),
+        "sh -n: {}\n{script}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn all_checks() -> Vec<Check> {
+    [
+        "disk:vda",
+        "dm",
+        "vfat:/dev/vda1",
+        "efivarfs",
+        "module:ext4",
+    ]
+    .iter()
+    .map(|c| Check::parse(c).unwrap())
+    .collect()
+}
+
+fn preseed(no_di_kernel: bool) -> String {
+    installer::preseed(&Preseed {
+        suite: "bookworm".into(),
+        mirror: "http://mirror.example/debian/".into(),
+        no_di_kernel,
+        extra: String::new(),
+    })
+    .unwrap()
+}
+
+#[test]
+fn check_names_round_trip_and_refuse_what_is_not_a_name() {
+    for s in [
+        "disk:vda",
+        "module:dm_mod",
+        "dm",
+        "vfat:/dev/vda1",
+        "efivarfs",
+    ] {
+        assert_eq!(Check::parse(s).unwrap().name(), s);
+    }
+    for s in [
+        "disk:",
+        "module:a b",
+        "vfat:vda1",
+        "dm:x",
+        "module:$(reboot)",
+        "disk:../x",
+        "nope",
+    ] {
+        assert!(Check::parse(s).is_err(), "{s}");
+    }
+}
+
+#[test]
+fn scripts_parse() {
+    let c = all_checks();
+    sh_parses(&checks::script(&c));
+    sh_parses(&installer::watcher(&c, 600));
+    sh_parses(&target::check_script(&c));
+}
+
+/// The first boot of the real installer hung right after
+/// `preseed/early_command`: a background job that keeps debconf's file
+/// descriptor 3 open makes d-i wait for it. The watcher must let go of
+/// every descriptor d-i gave the command.
+#[test]
+fn early_command_lets_go_of_debconf() {
+    let p = preseed(true);
+    let line = p
+        .lines()
+        .find(|l| l.starts_with("d-i preseed/early_command string "))
+        .expect("an early_command");
+    for redirect in ["</dev/null", ">/dev/console", "2>&1", "3>&-"] {
+        assert!(line.contains(redirect), "{line} lacks {redirect}");
+    }
+    assert!(
+        line.trim_end().ends_with('&'),
+        "{line} is not in the background"
+    );
+}
+
+/// osstest's preseed_create, for a host whose installer kernel is not
+/// d-i's own (`no-di-kernel`).
+#[test]
+fn no_di_kernel_preseeding() {
+    let p = preseed(true);
+    for l in [
+        "d-i anna/no_kernel_modules boolean true",
+        "d-i base-installer/kernel/skip-install boolean true",
+        "d-i mirror/http/hostname string mirror.example",
+        "d-i mirror/http/directory string /debian",
+        "d-i mirror/suite string bookworm",
+    ] {
+        assert!(p.lines().any(|x| x == l), "preseed lacks {l:?}:\n{p}");
+    }
+    assert!(!preseed(false).contains("anna/no_kernel_modules"));
+    let e = installer::preseed(&Preseed {
+        suite: "bookworm".into(),
+        mirror: "ftp://x/debian".into(),
+        no_di_kernel: true,
+        extra: String::new(),
+    })
+    .unwrap_err();
+    assert!(e.contains("ftp://x/debian"), "{e}");
+}
+
+/// A console where the report is interleaved with d-i's screen output
+/// and repeated, as the serial line shows it.
+#[test]
+fn report_from_a_noisy_console() {
+    let c = all_checks();
+    let console = "\
+[    1.0] Linux version 6.1.0-osstest
+Detecting network hardware ... 95%OSSTEST-CHECK kernel 6.1.0-osstest
+OSSTEST-CHECK netcfg done after 42s
+OSSTEST-CHECK check disk:vda ok
+OSSTEST-CHECK check disk:vda ok
+OSSTEST-CHECK check dm ok
+OSSTEST-CHECK check vfat:/dev/vda1 failed mount: mounting /dev/vda1 on /tmp/osstest-vfat failed: Invalid argument
+OSSTEST-CHECK check efivarfs ok 23 variables
+OSSTEST-CHECK check module:ext4 ok
+OSSTEST-CHECK lsmod dm_mod ext4 virtio_blk
+OSSTEST-CHECK done
+";
+    let r = checks::parse(console, &c).unwrap();
+    assert_eq!(r.kernel_release, "6.1.0-osstest");
+    assert!(!r.all_ok());
+    assert!(r.checks["vfat:/dev/vda1"]
+        .detail
+        .contains("Invalid argument"));
+    assert_eq!(r.checks["efivarfs"].detail, "23 variables");
+    assert_eq!(r.loaded, ["dm_mod", "ext4", "virtio_blk"]);
+    assert_eq!(r.lines.iter().filter(|l| l.contains("disk:vda")).count(), 1);
+    let cut = console.replace("OSSTEST-CHECK done\n", "");
+    let e = checks::parse(&cut, &c).unwrap_err();
+    assert!(e.contains("done: false"), "{e}");
+    let cut = console.replace("OSSTEST-CHECK check dm ok\n", "");
+    let e = checks::parse(&cut, &c).unwrap_err();
+    assert!(e.contains("\"dm\""), "{e}");
+}
+
+fn e2e(arch: &str) {
+    let top = env!("CARGO_MANIFEST_DIR");
+    let st = std::process::Command::new(format!("{top}/tests/e2e"))
+        .arg(arch)
+        .status()
+        .expect("tests/e2e");
+    assert!(st.success(), "tests/e2e {arch}: {st}");
+}
+
+#[test]
+#[ignore = "needs root, QEMU, debootstrap and a kernel build (tens of minutes): run tests/run"]
+fn e2e_amd64() {
+    e2e("amd64");
+}
+
+#[test]
+#[ignore = "needs root, QEMU, debootstrap and a kernel build (tens of minutes): run tests/run"]
+fn e2e_arm64() {
+    e2e("arm64");
+}
