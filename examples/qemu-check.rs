@@ -24,7 +24,6 @@
 //! finished), 1 if not, 2 if the boot itself failed.
 
 #[path = "../tests/boot/mod.rs"]
-#[allow(dead_code, unused_imports)]
 mod boot;
 
 use std::path::{Path, PathBuf};

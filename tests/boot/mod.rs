@@ -22,8 +22,6 @@ pub mod installer;
 pub mod qemu;
 pub mod target;
 
-pub use qemu::{machine, Machine};
-
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -197,6 +195,7 @@ pub fn parse(console: &str, modules: &[&str]) -> BootResult {
 
 #[path = "../common/mod.rs"]
 mod common;
+#[allow(unused_imports)] // not every test fetches
 pub use common::fetch;
 
 /// A kernel .deb unpacked with `dpkg-deb -x`: its image, release and
