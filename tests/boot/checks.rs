@@ -94,10 +94,11 @@ impl Check {
                  if [ \"$(cat /tmp/osstest-vfat/{file} 2>/dev/null)\" = {content} ]; then ok; else failed \"mounted, but /{file} is missing or wrong\"; fi\n    \
                  umount /tmp/osstest-vfat\n\
                  else\n    \
-                 failed \"$out $(dmesg | tail -n 3 | tr '\\n' ' ')\"\n\
+                 failed \"$out; mounts: $(grep '^{d} ' /proc/mounts | tr '\\n' ' '); holders: $(ls /sys/class/block/{base}/holders 2>&1 | tr '\\n' ' '); $(dmesg | tail -n 3 | tr '\\n' ' ')\"\n\
                  fi",
                 file = VFAT_MARKER.0,
                 content = VFAT_MARKER.1,
+                base = d.trim_start_matches("/dev/"),
             ),
             Check::Efivarfs => "v=/sys/firmware/efi/efivars\n\
                  if [ ! -d /sys/firmware/efi ]; then\n    \

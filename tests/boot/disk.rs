@@ -13,7 +13,8 @@ use std::process::{Command, Stdio};
 
 use super::checks::VFAT_MARKER;
 
-/// The size of the EFI system partition (FAT32 needs at least 33 MiB).
+/// The size of the EFI system partition: FAT32 needs 65525 clusters
+/// (mtools refuses fewer), so 64 MiB with one sector per cluster.
 pub const ESP_MIB: u64 = 64;
 
 /// Where the partitions are, in bytes.
@@ -85,7 +86,7 @@ pub fn make(path: &Path, size_mib: u64, root: Option<&Path>) -> Result<Layout, S
     let (eo, es) = layout.esp;
     run(
         Command::new("mkfs.vfat")
-            .args(["-F", "32", "-n", "ESP"])
+            .args(["-F", "32", "-s", "1", "-n", "ESP"])
             .arg(format!("--offset={}", eo / 512))
             .arg(path)
             .arg((es / 1024).to_string()),

@@ -119,7 +119,7 @@ fn probe_kvm(kernel: &Path) -> Accel {
         )),
         Err(e) => Accel::Tcg(format!(
             "/dev/kvm opens but a probe boot under KVM failed: {}",
-            last_line(&e)
+            e.lines().next().unwrap_or("")
         )),
     }
 }
