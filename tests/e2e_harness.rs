@@ -159,6 +159,84 @@ OSSTEST-CHECK done
     assert!(e.contains("\"dm\""), "{e}");
 }
 
+/// The first ESP the harness made was a FAT32 of 64 MiB with mkfs.vfat's
+/// default 8 sectors per cluster: too few clusters for FAT32, and mcopy
+/// refused it ("Error reading FAT"). The disk is made without root, loop
+/// devices or QEMU, so its layout is checked here with the same tools.
+#[test]
+fn disk_image_has_an_esp_with_the_marker_and_a_root_partition() {
+    let dir = tempfile::tempdir().unwrap();
+    let img = dir.path().join("disk.img");
+    let layout = boot::disk::make(&img, 256, None).unwrap();
+    assert_eq!(layout.esp, (1 << 20, boot::disk::ESP_MIB << 20));
+    assert_eq!(layout.root.0, layout.esp.0 + layout.esp.1);
+    assert!(layout.root.0 + layout.root.1 <= 256 << 20);
+    let out = std::process::Command::new("mtype")
+        .arg("-i")
+        .arg(format!("{}@@{}", img.display(), layout.esp.0))
+        .arg(format!("::{}", checks::VFAT_MARKER.0))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout), checks::VFAT_MARKER.1);
+    // A root filesystem from a directory, in place.
+    let root = dir.path().join("root");
+    std::fs::create_dir_all(root.join("etc")).unwrap();
+    std::fs::write(root.join("etc/hostname"), "osstest\n").unwrap();
+    let layout = boot::disk::make(&img, 256, Some(&root)).unwrap();
+    let out = std::process::Command::new("dumpe2fs")
+        .arg("-h")
+        .arg(format!("{}?offset={}", img.display(), layout.root.0))
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("Filesystem volume name:   root"), "{text}");
+}
+
+/// In the real installer the vfat check first failed with "Device or
+/// resource busy": d-i had mounted the ESP read-write on /media itself
+/// (looking for driver disks), and a second, read-only mount of it is
+/// refused. The check uses a mount that exists.
+#[test]
+fn vfat_check_uses_an_existing_mount() {
+    let dir = tempfile::tempdir().unwrap();
+    let media = dir.path().join("media");
+    std::fs::create_dir(&media).unwrap();
+    std::fs::write(media.join(checks::VFAT_MARKER.0), checks::VFAT_MARKER.1).unwrap();
+    let mounts = dir.path().join("mounts");
+    std::fs::write(
+        &mounts,
+        format!(
+            "/dev/vda1 {} vfat rw,codepage=437,iocharset=ascii 0 0\n",
+            media.display()
+        ),
+    )
+    .unwrap();
+    let c = [Check::parse("vfat:/dev/vda1").unwrap()];
+    let out = std::process::Command::new("sh")
+        .args(["-c", &checks::script(&c)])
+        .env("OSSTEST_MOUNTS", &mounts)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let r = checks::parse(&text, &c).unwrap();
+    let o = &r.checks["vfat:/dev/vda1"];
+    assert!(o.ok, "{text}");
+    assert_eq!(o.detail, format!("already mounted on {}", media.display()));
+    std::fs::remove_file(media.join(checks::VFAT_MARKER.0)).unwrap();
+    let out = std::process::Command::new("sh")
+        .args(["-c", &checks::script(&c)])
+        .env("OSSTEST_MOUNTS", &mounts)
+        .output()
+        .unwrap();
+    let r = checks::parse(&String::from_utf8_lossy(&out.stdout), &c).unwrap();
+    assert!(!r.checks["vfat:/dev/vda1"].ok, "no marker, yet ok");
+}
+
 fn e2e(arch: &str) {
     let top = env!("CARGO_MANIFEST_DIR");
     let st = std::process::Command::new(format!("{top}/tests/e2e"))

@@ -88,17 +88,28 @@ impl Check {
                  failed \"$(modprobe dm_mod 2>&1 | tr '\\n' ' ')\"\n\
                  fi"
             .to_string(),
+            // d-i itself mounts a vfat it finds on /media (looking for
+            // driver disks); a second, read-only mount of a device mounted
+            // read-write fails with EBUSY, so an existing mount is used.
             Check::Vfat(d) => format!(
-                "mkdir -p /tmp/osstest-vfat\n\
-                 if out=$(mount -t vfat -o ro {d} /tmp/osstest-vfat 2>&1); then\n    \
-                 if [ \"$(cat /tmp/osstest-vfat/{file} 2>/dev/null)\" = {content} ]; then ok; else failed \"mounted, but /{file} is missing or wrong\"; fi\n    \
-                 umount /tmp/osstest-vfat\n\
+                "mp=$(awk '$1 == \"{d}\" && $3 == \"vfat\" {{ print $2; exit }}' ${{OSSTEST_MOUNTS:-/proc/mounts}})\n\
+                 how=\"already mounted on $mp\"\n\
+                 if [ -z \"$mp\" ]; then\n    \
+                 mp=/tmp/osstest-vfat\n    \
+                 how=\"mounted on $mp\"\n    \
+                 mkdir -p $mp\n    \
+                 out=$(mount -t vfat -o ro {d} $mp 2>&1) || mp=\n\
+                 fi\n\
+                 if [ -z \"$mp\" ]; then\n    \
+                 failed \"$out; $(dmesg | tail -n 3 | tr '\\n' ' ')\"\n\
+                 elif [ \"$(cat $mp/{file} 2>/dev/null)\" = {content} ]; then\n    \
+                 ok \"$how\"\n\
                  else\n    \
-                 failed \"$out; mounts: $(grep '^{d} ' /proc/mounts | tr '\\n' ' '); holders: $(ls /sys/class/block/{base}/holders 2>&1 | tr '\\n' ' '); $(dmesg | tail -n 3 | tr '\\n' ' ')\"\n\
-                 fi",
+                 failed \"$how, but /{file} is missing or wrong\"\n\
+                 fi\n\
+                 [ \"$mp\" != /tmp/osstest-vfat ] || umount $mp",
                 file = VFAT_MARKER.0,
                 content = VFAT_MARKER.1,
-                base = d.trim_start_matches("/dev/"),
             ),
             Check::Efivarfs => "v=/sys/firmware/efi/efivars\n\
                  if [ ! -d /sys/firmware/efi ]; then\n    \

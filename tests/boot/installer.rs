@@ -24,8 +24,8 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use osstest_core::cpio::Tree;
-use osstest_core::initrd::{self, AppendOptions, Compression, Segment};
+use osstest_core::format::cpio::Tree;
+use osstest_core::format::initrd::{self, AppendOptions, Compression, Segment};
 
 use super::checks::{self, Check, Report, MARK};
 use super::{disk, qemu};
