@@ -2,8 +2,8 @@
 //! the accelerator, virtio disks and a user-mode NIC, a serial console
 //! captured (and logged to a file as it arrives), a time limit.
 //!
-//! The machines are those DESIGN.md section 3 measured: `-M virt` for
-//! arm64 (`cortex-a57`) and armhf, the default PC for amd64. UEFI boots
+//! The machines are osstest-core's architecture facts (`-M virt` for
+//! arm64 and armhf, q35 for amd64). UEFI boots
 //! use Debian's firmware (`ovmf`, `qemu-efi-aarch64`, `qemu-efi-arm`)
 //! with `-kernel`: the firmware starts the kernel through its EFI stub, so
 //! the kernel sees EFI runtime services (`efivarfs` can be mounted). The
@@ -16,49 +16,60 @@ use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
+use osstest_core::build::arch::Arch;
+
 /// How to boot one architecture under QEMU.
 pub struct Machine {
-    /// The QEMU binary.
+    /// The QEMU binary (the architecture's `qemu_system`).
     pub qemu: &'static str,
-    /// Its arguments before `-kernel`.
-    pub args: &'static [&'static str],
+    /// Its arguments before `-kernel`: the architecture's `-M` and
+    /// `-cpu`, and the memory.
+    pub args: Vec<String>,
     /// The serial console (for `console=`).
     pub console: &'static str,
     /// UEFI firmware: code (read-only) and the variable store template.
     pub firmware: (&'static str, &'static str),
 }
 
-/// The QEMU machine for a Debian architecture.
+/// The QEMU machine for a Debian architecture: the emulator, machine and
+/// CPU are osstest-core's architecture facts; the console and firmware
+/// are the harness's.
 pub fn machine(debian_arch: &str) -> Machine {
-    match debian_arch {
-        "arm64" => Machine {
-            qemu: "qemu-system-aarch64",
-            args: &["-M", "virt", "-cpu", "cortex-a57", "-m", "1536"],
-            console: "ttyAMA0",
-            firmware: (
+    let arch = Arch::by_debian(debian_arch).unwrap_or_else(|e| panic!("{e}"));
+    let (console, firmware) = match debian_arch {
+        "arm64" => (
+            "ttyAMA0",
+            (
                 "/usr/share/AAVMF/AAVMF_CODE.fd",
                 "/usr/share/AAVMF/AAVMF_VARS.fd",
             ),
-        },
-        "armhf" => Machine {
-            qemu: "qemu-system-arm",
-            args: &["-M", "virt", "-m", "1536"],
-            console: "ttyAMA0",
-            firmware: (
+        ),
+        "armhf" => (
+            "ttyAMA0",
+            (
                 "/usr/share/AAVMF/AAVMF32_CODE.fd",
                 "/usr/share/AAVMF/AAVMF32_VARS.fd",
             ),
-        },
-        "amd64" => Machine {
-            qemu: "qemu-system-x86_64",
-            args: &["-m", "1536"],
-            console: "ttyS0",
-            firmware: (
+        ),
+        "amd64" => (
+            "ttyS0",
+            (
                 "/usr/share/OVMF/OVMF_CODE_4M.fd",
                 "/usr/share/OVMF/OVMF_VARS_4M.fd",
             ),
-        },
+        ),
         other => panic!("no QEMU machine for {other}"),
+    };
+    let mut args = vec!["-M".to_owned(), arch.qemu_machine.to_owned()];
+    if let Some(cpu) = arch.qemu_cpu {
+        args.extend(["-cpu".to_owned(), cpu.to_owned()]);
+    }
+    args.extend(["-m".to_owned(), "1536".to_owned()]);
+    Machine {
+        qemu: arch.qemu_system,
+        args,
+        console,
+        firmware,
     }
 }
 
@@ -184,7 +195,7 @@ pub fn run(boot: &Boot) -> Result<String, String> {
 /// variable store's private copy.
 fn args(boot: &Boot, accel: &Accel, vars: &Path) -> Vec<String> {
     let m = machine(&boot.arch);
-    let mut a: Vec<String> = m.args.iter().map(|s| s.to_string()).collect();
+    let mut a = m.args.clone();
     if *accel == Accel::Kvm {
         a.push("-enable-kvm".into());
     }
