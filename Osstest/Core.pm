@@ -1,6 +1,7 @@
 # This is part of "osstest", an automated testing framework for Xen.
 #
-# Osstest::Core: osstest-core's Rust functions, callable from Perl.
+# Osstest::Core: osstest-core's Rust functions, callable from Perl, and
+# the few that read and write osstest's database with DBI.
 
 package Osstest::Core;
 
@@ -27,6 +28,8 @@ BEGIN {
         reuse_apply
         flight_parse
         flight_format
+        flight_from_db
+        flight_apply_db
         initrd_append
         initrd_inspect
         module_closure
@@ -38,14 +41,18 @@ BEGIN {
     @EXPORT_OK   = qw();
 }
 
+use Carp ();
 use DynaLoader ();
 use File::Basename qw(dirname);
 use File::Spec;
 
 our $SHARED_OBJECT;
 
-# Where the shared object is: $OSSTEST_CORE_SO, else the build tree this
-# module sits in (release build first, then debug).
+# Where the shared object is: $OSSTEST_CORE_SO; else installed beside this
+# module, as perl's XS modules are (auto/Osstest/Core/Core.so under the
+# same directory, which the Debian package puts in perl's vendorarch);
+# else the build tree this module sits in (release build first, then
+# debug).
 sub _find_shared_object () {
     my $env = $ENV{OSSTEST_CORE_SO};
     if (defined $env && length $env) {
@@ -53,12 +60,14 @@ sub _find_shared_object () {
         die "Osstest::Core: OSSTEST_CORE_SO=$env: no such file\n";
     }
     my $top = File::Spec->rel2abs(File::Spec->catdir(dirname(__FILE__), '..'));
+    my $installed = "$top/auto/Osstest/Core/Core.so";
+    return $installed if -f $installed;
     my @targets;
     if (defined $ENV{CARGO_TARGET_DIR} && length $ENV{CARGO_TARGET_DIR}) {
         push @targets, File::Spec->rel2abs($ENV{CARGO_TARGET_DIR}, $top);
     }
     push @targets, "$top/target";
-    my @tried;
+    my @tried = ($installed);
     foreach my $target (@targets) {
         foreach my $profile (qw(release debug)) {
             my $f = "$target/$profile/libosstest_xs.so";
@@ -87,6 +96,100 @@ sub _load () {
 }
 
 _load();
+
+#---------- osstest's database ----------
+
+# Dies as the public function $fn, with the message of an inner die
+# (from the Rust side or from DBI) and the caller's line.
+sub _db_die ($$) {
+    my ($fn, $e) = @_;
+    $e =~ s/^Osstest::Core::_\w+: //;
+    $e =~ s/ at \S+ line \d+\.?\n\z//;
+    chomp $e;
+    local $Carp::CarpLevel = 1;
+    Carp::croak("Osstest::Core::$fn: $e");
+}
+
+sub _db_rows ($$@) {
+    my ($dbh, $sql, @bind) = @_;
+    my $rows = $dbh->selectall_arrayref($sql, {}, @bind);
+    die $dbh->errstr."\n" unless $rows;
+    return $rows;
+}
+
+sub _db_flight ($$) {
+    my ($dbh, $flight) = @_;
+    my $there = _db_rows($dbh, <<END, $flight);
+        SELECT flight FROM flights WHERE flight = ?
+END
+    die "flight $flight: not in the database (no row in flights)\n"
+        unless @$there;
+    my $jobs = _db_rows($dbh, <<END, $flight);
+        SELECT job, recipe, status FROM jobs WHERE flight = ? ORDER BY job
+END
+    my $runvars = _db_rows($dbh, <<END, $flight);
+        SELECT job, name, val, synth FROM runvars
+         WHERE flight = ? ORDER BY job, name
+END
+    return _flight_from_rows($flight, $jobs, $runvars);
+}
+
+sub flight_from_db ($$) {
+    my ($dbh, $flight) = @_;
+    my $f = eval { _db_flight($dbh, $flight) };
+    _db_die('flight_from_db', $@) unless $f;
+    return $f;
+}
+
+sub _db_apply ($$$) {
+    my ($dbh, $flight, $rewrites) = @_;
+    my $plan = _flight_db_plan($flight, _db_flight($dbh, $flight), $rewrites);
+    my @q = map { $dbh->prepare($_) or die $dbh->errstr."\n" }
+        ('DELETE FROM runvars WHERE flight = ? AND job = ? AND name = ?',
+         "INSERT INTO runvars (flight, job, name, val, synth)".
+         " VALUES (?, ?, ?, ?, 'f')",
+         'DELETE FROM runvars WHERE flight = ? AND job = ?',
+         'DELETE FROM jobs WHERE flight = ? AND job = ?');
+    foreach my $c (@{ $plan->{set} }) {
+        $q[0]->execute($flight, $c->{job}, $c->{runvar})
+            or die $dbh->errstr."\n";
+        $q[1]->execute($flight, $c->{job}, $c->{runvar}, $c->{new})
+            or die $dbh->errstr."\n";
+    }
+    foreach my $job (@{ $plan->{remove} }) {
+        foreach my $q (@q[2,3]) {
+            $q->execute($flight, $job) or die $dbh->errstr."\n";
+        }
+    }
+    return $plan;
+}
+
+sub flight_apply_db ($$$) {
+    my ($dbh, $flight, $changes) = @_;
+    my @rewrites = map {
+        { changes => $_->{changes} // [], removed => $_->{removed} // [] }
+    } (ref $changes eq 'ARRAY' ? @$changes : ($changes));
+    my $own = $dbh->{AutoCommit};
+    my $plan = eval {
+        if ($own) {
+            $dbh->begin_work or die $dbh->errstr."\n";
+            # As osstest's db_retry(..., [qw(flights)], ...) in Executive
+            # mode; sqlite's transactions lock the whole database.
+            $dbh->do('LOCK TABLE flights IN ACCESS EXCLUSIVE MODE')
+                or die $dbh->errstr."\n"
+                if $dbh->{Driver}{Name} eq 'Pg';
+        }
+        my $p = _db_apply($dbh, $flight, \@rewrites);
+        if ($own) { $dbh->commit or die $dbh->errstr."\n"; }
+        $p;
+    };
+    if (!$plan) {
+        my $e = $@;
+        if ($own) { local $@; eval { $dbh->rollback }; }
+        _db_die('flight_apply_db', $e);
+    }
+    return $plan;
+}
 
 1;
 
@@ -121,12 +224,15 @@ are refused with a message.
 =head2 Finding the shared object
 
 C<$ENV{OSSTEST_CORE_SO}>, if set, names the shared object to load.
-Otherwise it is looked for in the build tree this module belongs to
+Otherwise it is looked for where perl's XS modules are installed, beside
+this module (C<auto/Osstest/Core/Core.so> under the directory holding
+C<Osstest/Core.pm>: the Debian package C<libosstest-core-perl> puts both in
+perl's vendorarch directory, so C<use Osstest::Core> works with no
+environment); then in the build tree this module belongs to
 (C<target/release/libosstest_xs.so>, then C<target/debug/...>, under
 C<$CARGO_TARGET_DIR> first if that is set); build it with
-C<cargo build --release> at the top of the source tree. Nothing is
-installed system-wide. C<$Osstest::Core::SHARED_OBJECT> says which file was
-loaded.
+C<cargo build --release> at the top of the source tree.
+C<$Osstest::Core::SHARED_OBJECT> says which file was loaded.
 
 =head1 FUNCTIONS
 
@@ -164,7 +270,13 @@ A flight is passed as a hashref of job name to job, each job a hashref
 
     { recipe  => 'build-kern',     # where known
       status  => 'pass',           # for a flight that has run, where known
-      runvars => { arch => 'arm64', ... } }
+      runvars => { arch => 'arm64', ... },
+      synth   => [ 'host', 'kernel_ver', ... ] }  # where known
+
+C<synth> names the runvars that are synthetic: recorded by the job as it
+ran (osstest's C<runvars.synth>, the C<~> of C<mg-show-flight-runvars -a>),
+not set by flight construction. C<flight_from_db> and C<flight_parse> of an
+C<-a> listing fill it in; it may be left out.
 
 The installer-kernel runvar is C<dikernelbuildjob>: a job reference
 (C<build-arm64-pvops>, or C<12345.build-arm64-pvops> for another
@@ -190,10 +302,21 @@ cross build from amd64 by C<build_plan>'s rules. A test job gets
 C<dikernelbuildjob> naming the kernel build job of its arch (its
 C<kernbuildjob> if that is one, else the flight's only one); one it already
 has is checked and kept. Other jobs, and x86 flights, are left alone; a
-second run changes nothing. Returns
+second run changes nothing.
+
+A kernel build job with a C<host> runvar (a bisection pins the host a job
+ran on) is left as it is and reported in C<pinned>: moving it would
+contradict the pin, and a bisection must rebuild what it bisects the way it
+was built. Its test jobs still get C<dikernelbuildjob>, naming the native
+build. (Once a job is a cross build, a pinned host changes nothing and is
+not reported.) Returns
 
     { jobs    => { ...the rewritten flight... },
-      changes => [ { job => ..., runvar => ..., old => ..., new => ... }, ... ] }
+      changes => [ { job => ..., runvar => ..., old => ..., new => ... }, ... ],
+      removed => [],
+      pinned  => [ { job => 'build-armhf-pvops', host => 'cubietruck-gleizes',
+                     message => 'job build-armhf-pvops: runvar host=... pins
+                                 the build to that host: left as it is, ...' } ] }
 
 C<%opts>: C<build_arch> (default C<amd64>; not an ARM arch). Dies naming
 the job and runvar if a test job has no (or more than one) kernel build job
@@ -229,10 +352,16 @@ What a build job's output depends on, from its runvars:
 
     { digest => 'SHA-256 hex', inputs => { name => value, ... } }
 
-Host flags, the host, C<path_*>, C<kernel_ver> and C<built_*> are left
-out; the build arch (C<build_arch>) and the suite (C<suite>) come from the
-job's build plan (as C<build_plan> makes it). A cross build and a native
-build of the same inputs are I<different> builds (different compilers).
+Left out, because they say where or when it ran or what it made: host
+flags; the host (C<host>, C<*_host>), C<path_*>, C<kernel_ver> and
+C<built_*> (the runvars a build records; for a job of a flight, every
+runvar marked synthetic, whatever its name); and scheduling-only runvars,
+which steer host allocation and preparation but never the build:
+C<hostalloc_*> (such as C<hostalloc_bonus_previousfail> and
+C<hostalloc_maxbonus_variation>) and C<build_lvextend_max>. The build arch
+(C<build_arch>) and the suite (C<suite>) come from the job's build plan (as
+C<build_plan> makes it). A cross build and a native build of the same
+inputs are I<different> builds (different compilers).
 Dies, naming C<$job> and the runvar, if a C<tree_X> has no pinned
 C<revision_X> (a commit id, or C<built_revision_X>), the job uses another
 job's output (C<*buildjob>), C<arch> is not set, or the runvars do not make
@@ -250,27 +379,102 @@ C<pass>, and C<path_kerndist> and C<kernel_ver> recorded. Returns
                    flight => '180000', earlier_job => 'build-arm64-pvops',
                    identity => '...',
                    referrers => [ 'test-arm64-arm64-xl kernbuildjob', ... ] } ],
-      rebuild => [ { job => 'build-armhf-pvops', reason => '...' } ] }
+      rebuild => [ { job => 'build-armhf-pvops',
+                     reason => 'no earlier build will do: '.
+                               '180000.build-armhf-pvops: status fail, not pass',
+                     considered => [ { job => '180000.build-armhf-pvops',
+                                       why => 'status fail, not pass' } ] } ] }
+
+A rebuild says, for each earlier kernel build of the same arch, newest
+flight first, why it will not do: C<no status> (osstest's listings carry
+none: read flights with C<flight_from_db>), C<status fail, not pass>,
+C<input kconfig_override_y differs: CONFIG_EXT4_FS there, (unset) here>,
+C<built on arm64 (native) there, on amd64 (cross) here: ...>,
+C<passed, but recorded no path_kerndist>; or that there was no earlier
+kernel build of its arch, or no earlier flight at all.
 
 =head2 reuse_apply(\%jobs, $plan)
 
 Applies the C<reuse> half of a plan from C<reuse_candidates> to the flight
 it was made for: each referrer runvar is set to the earlier job's
 C<FLIGHT.JOB>, and the replaced job is removed. Returns
-C<{ jobs =E<gt> ..., changes =E<gt> [...] }> as C<flight_cross_arm> does.
+C<{ jobs =E<gt> ..., changes =E<gt> [...], removed =E<gt> [JOB, ...] }> as
+C<flight_cross_arm> does (C<pinned> empty).
 Dies, changing nothing, if the plan names a job or referrer runvar the
 flight does not have.
 
 =head2 flight_parse($text, $name)
 
-Parses a listing of C<job runvar value> lines, as C<mg-show-flight-runvars>
-prints them, with the pseudo-runvars C<recipe> and C<status> carrying the
-job's recipe and status. Dies naming C<$name> and the line at fault.
+Parses one of osstest's runvar listings and says which it was:
+
+    mg-show-flight-runvars FLIGHT      job runvar value
+    mg-show-flight-runvars -a FLIGHT   the same, synthetic runvars marked
+                                       with a ~ after the name (kernel_ver~)
+    standalone-generate-dump-flight-runvars
+                                       branch job runvar value: the -a
+                                       listing of each branch's flight
+
+The C<~> is the synthetic mark, not part of the name: C<kernel_ver~> is
+runvar C<kernel_ver>, listed in the job's C<synth>. A listing is a dump
+when, on its first line and on most of them, the second column is not a
+runvar name (letters, digits, C<_>: job names have a C<->) and the third
+is. The pseudo-runvars C<recipe> and C<status> may carry a job's recipe
+and status (osstest's listings have neither, so a flight read from them
+has no statuses: C<reuse_candidates> needs C<flight_from_db>). Returns
+
+    { form => 'mg-show-flight-runvars' or 'mg-show-flight-runvars -a',
+      jobs => { ...the flight... } }
+    { form => 'standalone-generate-dump-flight-runvars',
+      branches => { 'xen-unstable' => { ...the flight... }, ... } }
+
+(an C<-a> listing with no synthetic runvar in it reads as the first form).
+Dies naming C<$name> and the line at fault: too few columns, a runvar
+column that is not a runvar name, a runvar given twice for a job.
 
 =head2 flight_format(\%jobs)
 
-The flight as such a listing: sorted by runvar name then job, columns
-padded, so C<diff -b> of two listings reads as with osstest's own.
+The flight as an C<mg-show-flight-runvars -a> listing: sorted by runvar
+name then job, columns padded, synthetic runvars marked C<~>, recipes and
+statuses as C<recipe> and C<status> lines; so C<diff -b> of two listings
+reads as with osstest's own, and C<flight_parse> reads it back.
+
+=head2 flight_from_db($dbh, $flight)
+
+Flight C<$flight> from osstest's database, through the DBI handle C<$dbh>
+(PostgreSQL in Executive mode, sqlite in standalone mode): its C<jobs>
+(recipe, status) and C<runvars> (value, C<synth> as the job's C<synth>
+list), as a flight hashref as above. Only C<SELECT>s. Dies naming the
+flight if it has no row in C<flights>, and naming the job and runvar for
+rows that cannot be osstest's: a runvar of a job not in C<jobs>, a NULL
+value, a C<synth> that is not a boolean.
+
+=head2 flight_apply_db($dbh, $flight, $changes)
+
+Writes a rewrite back to flight C<$flight>, as C<cs-adjust-flight> would:
+C<$changes> is what C<flight_cross_arm> or C<reuse_apply> returned (its
+C<changes> and C<removed>), or an arrayref of several, applied in order.
+Each runvar change deletes the runvar's row and inserts the new value, not
+synthetic (C<runvar-set>); each removed job loses its runvars and its row
+in C<jobs> (C<jobs-del>).
+
+All in one transaction, against the flight as the database has it then
+(read again inside it): if C<$dbh> is in AutoCommit mode it begins one
+(on PostgreSQL taking osstest's C<LOCK TABLE flights IN ACCESS EXCLUSIVE
+MODE>, as C<db_retry> does), commits it, and rolls it back on any error;
+inside the caller's transaction (AutoCommit off, for example in
+C<db_retry>) it neither begins nor ends one, and dies for the caller to
+roll back.
+
+It dies, writing nothing, naming each job the changes touch whose status
+is not C<queued> (osstest has taken its runvars, or it has run: a change
+would misstate what ran), and naming the job and runvar when a change's
+C<old> value is not what the database holds (the flight changed since it
+was read), a change is to a synthetic runvar, or a job is missing.
+Changes that leave a value as it is are not written. Returns what it
+wrote:
+
+    { set    => [ { job, runvar, old, new }, ... ],
+      remove => [ JOB, ... ] }
 
 =head2 di_kernel($source, $di_initrd, $outdir, \%opts)
 

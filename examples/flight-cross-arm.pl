@@ -1,6 +1,7 @@
 #!/usr/bin/perl
 # Reads a flight listing (job runvar value, as mg-show-flight-runvars prints
-# it, with recipe and status lines), applies the ARM cross rewrite and
+# it, with or without -a, perhaps with recipe and status lines), applies
+# the ARM cross rewrite and
 # prints the rewritten flight; the changes go to stderr. With earlier
 # flights' listings (FLIGHT=FILE), also says which ARM kernel builds they
 # already did.
@@ -19,8 +20,16 @@ sub slurp ($) {
 }
 
 my $dump = shift @ARGV or die "usage: $0 DUMP [FLIGHT=EARLIER-DUMP...]\n";
-my $jobs = flight_parse(slurp($dump), $dump);
+sub flight_of ($) {
+    my ($file) = @_;
+    my $l = flight_parse(slurp($file), $file);
+    die "$file: a $l->{form} listing of several flights\n" unless $l->{jobs};
+    return $l->{jobs};
+}
+
+my $jobs = flight_of($dump);
 my $x = flight_cross_arm($jobs);
+print STDERR "$_->{message}\n" foreach @{ $x->{pinned} };
 foreach my $c (@{ $x->{changes} }) {
     print STDERR "$c->{job} $c->{runvar}: ", ($c->{old} // '(unset)'),
         " -> $c->{new}\n";
@@ -31,7 +40,7 @@ if (@ARGV) {
     my %earlier;
     foreach (@ARGV) {
         m/^(\d+)=(.+)$/ or die "$_: expected FLIGHT=FILE\n";
-        $earlier{$1} = flight_parse(slurp($2), $2);
+        $earlier{$1} = flight_of($2);
     }
     my $plan = reuse_candidates($x->{jobs}, \%earlier);
     print STDERR "reuse $_->{job}: use $_->{reference}\n" foreach @{ $plan->{reuse} };

@@ -2,9 +2,9 @@
 //!
 //! Usage: `cargo run --release --example flight-cross-arm -- DUMP [--json]`
 //!
-//! DUMP is a `job runvar value` listing (as `mg-show-flight-runvars`
-//! prints, with `recipe` and `status` lines) or, if it ends in `.json`, a
-//! flight in JSON. The rewritten flight is printed in the same listing
+//! DUMP is a listing as `mg-show-flight-runvars` (with or without `-a`)
+//! prints it, perhaps with `recipe` and `status` lines, or, if it ends in
+//! `.json`, a flight in JSON. The rewritten flight is printed in the same listing
 //! format (or JSON with `--json`); the changes go to stderr.
 
 use osstest_core::flight::{cross, plain, Flight};
@@ -25,9 +25,12 @@ fn main() {
             plain::read(&text, file)
         }
         .map_err(|e| e.to_string())?;
-        for c in
-            cross::cross_arm(&mut flight, cross::DEFAULT_BUILD_ARCH).map_err(|e| e.to_string())?
-        {
+        let rewrite =
+            cross::cross_arm(&mut flight, cross::DEFAULT_BUILD_ARCH).map_err(|e| e.to_string())?;
+        for p in &rewrite.pinned {
+            eprintln!("{}", p.message);
+        }
+        for c in rewrite.changes {
             eprintln!(
                 "{} {}: {} -> {}",
                 c.job,

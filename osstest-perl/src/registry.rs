@@ -63,6 +63,8 @@ pub static FUNCTIONS: &[Function] = &[
     perl_fn!(reuse_apply(jobs, plan)),
     perl_fn!(flight_parse(text, name)),
     perl_fn!(flight_format(jobs)),
+    perl_fn!(_flight_from_rows(flight, jobs, runvars)),
+    perl_fn!(_flight_db_plan(flight, current, rewrites)),
     perl_fn!(build_plan(runvars)),
     perl_fn!(kernel_info(source)),
     perl_fn!(kernel_unpick(source, destdir, opts)),

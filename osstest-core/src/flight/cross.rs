@@ -15,6 +15,15 @@
 //!   its arch: the one it already names in `kernbuildjob` if that is one,
 //!   else the flight's only kernel build job for that arch.
 //!
+//! **A pinned host wins.** A kernel build job with a `host` runvar (a
+//! bisection pins `host=NAME` to rerun a job where it ran) is left alone
+//! and reported in [`Rewrite::pinned`]: moving it to an amd64 build host
+//! would contradict the pin (the pinned host is an ARM one unless the job
+//! is already a cross build, in which case nothing needs changing), and a
+//! bisection must rebuild what it is bisecting, natively as before. Its
+//! test jobs still get their installer-kernel reference, to the native
+//! build. An error instead would stop every bisection of an ARM flight.
+//!
 //! Jobs of other architectures are left alone, so an x86 flight comes out
 //! unchanged; and so does a flight already rewritten (the rewrite is
 //! idempotent). An installer-kernel reference already present is kept
@@ -26,7 +35,7 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::reference::JobRef;
 use super::{Flight, FlightError, Job, ARM_ARCHES, DIKERNEL_RUNVAR};
@@ -38,7 +47,8 @@ pub const DEFAULT_BUILD_ARCH: &str = "amd64";
 
 /// One runvar a rewrite set ([`cross_arm`], or
 /// [`apply_reuse`](super::identity::apply_reuse)).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Change {
     /// The job.
     pub job: String,
@@ -50,11 +60,35 @@ pub struct Change {
     pub new: String,
 }
 
+/// A kernel build job the rewrite left alone because its host is pinned.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Pinned {
+    /// The job.
+    pub job: String,
+    /// The host it is pinned to (its `host` runvar).
+    pub host: String,
+    /// What was not done, for logs.
+    pub message: String,
+}
+
+/// What a rewrite did to a flight: [`cross_arm`]'s or
+/// [`apply_reuse`](super::identity::apply_reuse)'s.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Rewrite {
+    /// The runvars set, in job order.
+    pub changes: Vec<Change>,
+    /// The jobs removed, replaced by an earlier flight's (reuse only).
+    pub removed: Vec<String>,
+    /// The kernel build jobs left alone because their host is pinned.
+    pub pinned: Vec<Pinned>,
+}
+
 /// Rewrites `flight` so its ARM kernels are built on `build_arch` hosts
 /// and its ARM test jobs install with them (see the [module docs](self)).
-/// Returns the runvars changed, in job order; none for an x86 flight or a
-/// second run.
-pub fn cross_arm(flight: &mut Flight, build_arch: &str) -> Result<Vec<Change>, FlightError> {
+/// Returns the runvars changed, in job order (none for an x86 flight or a
+/// second run), and the kernel builds left alone for a pinned host.
+pub fn cross_arm(flight: &mut Flight, build_arch: &str) -> Result<Rewrite, FlightError> {
     let bad_option = |message: String| FlightError::BadRunvar {
         job: "(options)".to_owned(),
         runvar: BUILD_ARCH_RUNVAR.to_owned(),
@@ -68,12 +102,28 @@ pub fn cross_arm(flight: &mut Flight, build_arch: &str) -> Result<Vec<Change>, F
         ));
     }
     let mut changes = Vec::new();
+    let mut pinned = Vec::new();
     for (name, job) in &flight.jobs {
         let Some(arch) = job.arch().filter(|a| ARM_ARCHES.contains(a)) else {
             continue;
         };
         if job.is_kernel_build(name) {
-            cross_build_host(name, job, arch, build_arch, &mut changes)?;
+            let mut moved = Vec::new();
+            cross_build_host(name, job, arch, build_arch, &mut moved)?;
+            match job
+                .get("host")
+                .filter(|h| !h.is_empty() && !moved.is_empty())
+            {
+                Some(host) => pinned.push(Pinned {
+                    job: name.clone(),
+                    host: host.to_owned(),
+                    message: format!(
+                        "job {name}: runvar host={host} pins the build to that host: \
+                         left as it is, not moved to a build host of arch {build_arch}"
+                    ),
+                }),
+                None => changes.append(&mut moved),
+            }
         } else if !job.is_build(name) {
             let want = installer_kernel(flight, name, job, arch)?;
             if job.get(DIKERNEL_RUNVAR) != Some(want.as_str()) {
@@ -91,9 +141,13 @@ pub fn cross_arm(flight: &mut Flight, build_arch: &str) -> Result<Vec<Change>, F
             .jobs
             .get_mut(&c.job)
             .expect("changes name jobs of the flight");
-        job.runvars.insert(c.runvar.clone(), c.new.clone());
+        job.set(&c.runvar, &c.new);
     }
-    Ok(changes)
+    Ok(Rewrite {
+        changes,
+        removed: Vec::new(),
+        pinned,
+    })
 }
 
 /// The runvar changes that put kernel build job `name` for `target` on a
@@ -286,7 +340,7 @@ test-armhf-armhf-xl all_hostflags   arch-armhf,arch-xen-armhf,suite-bookworm,pur
     #[test]
     fn rewrites_kernel_build_and_test_then_nothing() {
         let mut f = arm();
-        let changes = cross_arm(&mut f, "amd64").unwrap();
+        let changes = cross_arm(&mut f, "amd64").unwrap().changes;
         let summary: Vec<(&str, &str, &str)> = changes
             .iter()
             .map(|c| (c.job.as_str(), c.runvar.as_str(), c.new.as_str()))
@@ -311,7 +365,7 @@ test-armhf-armhf-xl all_hostflags   arch-armhf,arch-xen-armhf,suite-bookworm,pur
         assert_eq!(f.jobs["build-armhf"], arm().jobs["build-armhf"]);
         assert_eq!(f.jobs["build-armhf-pvops"].arch(), Some("armhf"));
         let again = f.clone();
-        assert!(cross_arm(&mut f, "amd64").unwrap().is_empty());
+        assert!(cross_arm(&mut f, "amd64").unwrap().changes.is_empty());
         assert_eq!(f, again);
     }
 
@@ -431,12 +485,50 @@ test-armhf-armhf-xl all_hostflags   arch-armhf,arch-xen-armhf,suite-bookworm,pur
     }
 
     #[test]
+    fn pinned_host_left_alone_and_reported() {
+        let mut f = arm();
+        let k = f.jobs.get_mut("build-armhf-pvops").unwrap();
+        k.runvars.insert("host".into(), "cubietruck-gleizes".into());
+        let before = f.jobs["build-armhf-pvops"].clone();
+        let r = cross_arm(&mut f, "amd64").unwrap();
+        assert_eq!(f.jobs["build-armhf-pvops"], before);
+        assert_eq!(
+            r.pinned,
+            [Pinned {
+                job: "build-armhf-pvops".into(),
+                host: "cubietruck-gleizes".into(),
+                message: "job build-armhf-pvops: runvar host=cubietruck-gleizes pins the build \
+                          to that host: left as it is, not moved to a build host of arch amd64"
+                    .into(),
+            }]
+        );
+        // Its test job still gets the installer kernel: the native build.
+        assert_eq!(
+            r.changes
+                .iter()
+                .map(|c| (c.job.as_str(), c.new.as_str()))
+                .collect::<Vec<_>>(),
+            [("test-armhf-armhf-xl", "build-armhf-pvops")]
+        );
+        // Pinned to a host once already cross: nothing to do, nothing said.
+        let mut g = arm();
+        cross_arm(&mut g, "amd64").unwrap();
+        g.jobs
+            .get_mut("build-armhf-pvops")
+            .unwrap()
+            .runvars
+            .insert("host".into(), "italia0".into());
+        let again = cross_arm(&mut g, "amd64").unwrap();
+        assert_eq!(again, Rewrite::default());
+    }
+
+    #[test]
     fn other_flight_reference_kept() {
         let mut f = arm();
         let t = f.jobs.get_mut("test-armhf-armhf-xl").unwrap();
         t.runvars
             .insert(DIKERNEL_RUNVAR.into(), "4000.build-armhf-pvops".into());
-        let changes = cross_arm(&mut f, "amd64").unwrap();
+        let changes = cross_arm(&mut f, "amd64").unwrap().changes;
         assert_eq!(changes.len(), 2, "{changes:?}");
         assert!(changes.iter().all(|c| c.job == "build-armhf-pvops"));
         assert_eq!(

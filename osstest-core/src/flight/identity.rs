@@ -3,27 +3,44 @@
 //! Two build jobs with the same [`BuildIdentity`] produce the same output,
 //! so a later flight can name the earlier job (`12345.build-arm64-pvops`)
 //! instead of building again: [`reuse_candidates`] proposes which, and
-//! [`apply_reuse`] rewrites the flight's references accordingly. The identity is computed from the job's
-//! runvars alone (so a `ts-` script can compute it from `%r`; the recipe is
-//! left out, the runvars already tell a kernel build from a Xen build),
-//! leaving out those that say where or when it ran or what it produced:
+//! [`apply_reuse`] rewrites the flight's references accordingly. The
+//! identity is computed from the job's runvars alone (so a `ts-` script can
+//! compute it from `%r`; the recipe is left out, the runvars already tell a
+//! kernel build from a Xen build).
 //!
-//! - left out: host flags (`hostflags`, `host_hostflags`, `all_hostflags`,
-//!   any `*_hostflags`), the host (`host`, `*_host`), outputs (`path_*`,
-//!   `kernel_ver`) and the `built_*` runvars a build records;
+//! **What is not an input**, because it says where or when a build ran, or
+//! what it made, rather than what was built:
+//!
+//! - synthetic runvars: every runvar marked synthetic ([`Job::synth`]:
+//!   osstest's `runvars.synth`, the `~` of `mg-show-flight-runvars -a`),
+//!   whatever its name. A job records them as it runs (`host`, `path_*`,
+//!   `kernel_ver`, `built_revision_*`, ...); flight construction never
+//!   sets them. Where the marks are not known (a `%r`, a listing without
+//!   `-a`) the names osstest's build steps record are left out instead:
+//!   `host`, `*_host`, `path_*`, `kernel_ver` and `built_*`;
+//! - where it ran: host flags (`hostflags`, `host_hostflags`,
+//!   `all_hostflags`, any `*_hostflags`);
+//! - scheduling-only runvars, which steer host allocation and preparation
+//!   but never reach the build: `hostalloc_*` (the allocator's cost
+//!   bonuses, such as `hostalloc_bonus_previousfail` and the smoke
+//!   branch's `hostalloc_maxbonus_variation`) and `build_lvextend_max`
+//!   (how far the build host's volume is grown). Without this, the same
+//!   kernel built on two branches would never be reused across them;
 //! - taken from the job's [`BuildPlan`] instead of the runvars that give
 //!   them (`build_arch`, `host_suite`, `suite`, and the `arch-*` and
 //!   `suite-*` host flags): the build arch (`build_arch`) and the suite
-//!   (`suite`), since they choose the compiler;
-//! - every other runvar is kept (trees, revisions, `arch`, `kconfighow`,
-//!   `kconfig_override_*`, `enable_*`, ...): an unknown runvar makes two
-//!   builds differ rather than wrongly match.
+//!   (`suite`), since they choose the compiler.
+//!
+//! Every other runvar is an input (trees, revisions, `arch`, `kconfighow`,
+//! `kconfig_override_*`, `enable_*`, ...): an unknown runvar makes two
+//! builds differ rather than wrongly match.
 //!
 //! A job whose runvars do not make a build plan has no identity (the
-//! plan's error says why). Each `tree_X` must come with a pinned `revision_X` (a commit id); for a
-//! build that ran, `built_revision_X` pins one that was not. A build job
-//! that names another job (`buildjob=...`) has no identity of its own: its
-//! output depends on that job's.
+//! plan's error says why). Each `tree_X` must come with a pinned
+//! `revision_X` (a commit id); for a build that ran, `built_revision_X`
+//! (synthetic, but the record of which commit was built) pins one that was
+//! not. A build job that names another job (`buildjob=...`) has no
+//! identity of its own: its output depends on that job's.
 //!
 //! **Cross and native builds differ.** `build_arch` is part of the
 //! identity, so an arm64 kernel cross-built on amd64 and one built natively
@@ -32,16 +49,28 @@
 //! need not be byte-identical, and a test failure must be traceable to one
 //! toolchain. Once ARM kernels are always cross-built, cross builds are
 //! reused among themselves; native builds from before the change are not.
+//!
+//! **Why a build is rebuilt.** Each [`Rebuild`] says, for every earlier
+//! kernel build of the same arch it looked at, newest flight first, why
+//! that one will not do: it has no status (a listing carries none: read the
+//! flight from osstest's database), its status is not `pass`, it has no
+//! identity, an input differs (named, with both values), cross against
+//! native, or it recorded no `path_kerndist` or `kernel_ver`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::cross::Change;
+use super::cross::{Change, Rewrite};
 use super::reference::{JobRef, KERNDIST, KERNEL_VER};
 use super::{Flight, FlightError, Flights, Job};
 use crate::build::plan::{BuildPlan, BUILD_ARCH_RUNVAR};
+
+/// Runvars that steer scheduling only (see the [module docs](self)).
+pub const SCHEDULING_RUNVARS: &[&str] = &["build_lvextend_max"];
+/// Prefixes of runvars that steer scheduling only.
+pub const SCHEDULING_PREFIXES: &[&str] = &["hostalloc_"];
 
 /// What a build's output depends on.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -53,20 +82,44 @@ pub struct BuildIdentity {
     pub inputs: BTreeMap<String, String>,
 }
 
-/// The identity of build job `name` (see the [module docs](self)).
+/// The identity of build job `name` (see the [module docs](self)); its
+/// synthetic runvars are left out by their marks.
 ///
 /// Errors name the job and the runvar: a tree without a pinned revision, a
 /// reference to another job, no `arch`, or runvars that do not make a
 /// [`BuildPlan`] (the plan's message).
 pub fn build_identity(name: &str, job: &Job) -> Result<BuildIdentity, FlightError> {
-    runvars_identity(name, &job.runvars)
+    identity(name, &job.runvars, &job.synth)
 }
 
-/// The identity of a build job from its runvars alone (`%r`); `name` is
-/// the job, for messages.
+/// The identity of a build job from its runvars alone (`%r`, no synthetic
+/// marks); `name` is the job, for messages.
 pub fn runvars_identity(
     name: &str,
     runvars: &BTreeMap<String, String>,
+) -> Result<BuildIdentity, FlightError> {
+    identity(name, runvars, &BTreeSet::new())
+}
+
+/// Whether runvar `k` is left out of the identity (see the
+/// [module docs](self)); the build plan's runvars are handled apart.
+fn not_an_input(k: &str, synth: &BTreeSet<String>) -> bool {
+    synth.contains(k)
+        || k == "host"
+        || k.ends_with("_host")
+        || k.starts_with("path_")
+        || k.starts_with("built_")
+        || k == KERNEL_VER
+        || k == "hostflags"
+        || k.ends_with("_hostflags")
+        || SCHEDULING_RUNVARS.contains(&k)
+        || SCHEDULING_PREFIXES.iter().any(|p| k.starts_with(p))
+}
+
+fn identity(
+    name: &str,
+    runvars: &BTreeMap<String, String>,
+    synth: &BTreeSet<String>,
 ) -> Result<BuildIdentity, FlightError> {
     let get = |n: &str| runvars.get(n).map(String::as_str);
     let missing = |runvar: &str, why: &str| FlightError::MissingRunvar {
@@ -86,14 +139,8 @@ pub fn runvars_identity(
                     .to_owned(),
             });
         }
-        if k.ends_with("_hostflags")
-            || k == "hostflags"
+        if not_an_input(k, synth)
             || [BUILD_ARCH_RUNVAR, "host_suite", "suite"].contains(&k.as_str())
-            || k == "host"
-            || k.ends_with("_host")
-            || k.starts_with("path_")
-            || k.starts_with("built_")
-            || k == KERNEL_VER
         {
             continue;
         }
@@ -103,7 +150,7 @@ pub fn runvars_identity(
         let Some(t) = k.strip_prefix("tree_") else {
             continue;
         };
-        if tree.is_empty() {
+        if tree.is_empty() || not_an_input(k, synth) {
             continue;
         }
         let rev = format!("revision_{t}");
@@ -161,13 +208,26 @@ pub struct Reuse {
     pub referrers: Vec<String>,
 }
 
+/// An earlier kernel build looked at for reuse, and why it will not do.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Considered {
+    /// `FLIGHT.JOB`.
+    pub job: String,
+    /// Why it cannot stand in (see the [module docs](self)).
+    pub why: String,
+}
+
 /// A kernel build job of this flight that must run, and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Rebuild {
     /// The job.
     pub job: String,
-    /// Why no earlier build will do.
+    /// Why no earlier build will do, in one line.
     pub reason: String,
+    /// Each earlier kernel build of the same arch looked at, newest
+    /// flight first, and why it will not do.
+    #[serde(default)]
+    pub considered: Vec<Considered>,
 }
 
 /// Which of this flight's ARM kernel builds earlier flights already did.
@@ -185,7 +245,8 @@ pub struct ReusePlan {
 /// such flight wins (flights numbered, highest first).
 ///
 /// `earlier` maps flight numbers to their jobs, with statuses. Earlier jobs
-/// whose identity cannot be computed are never candidates.
+/// whose identity cannot be computed are never candidates. Each job that
+/// must run says why, for each earlier kernel build of its arch.
 pub fn reuse_candidates(current: &Flight, earlier: &Flights) -> ReusePlan {
     let mut order: Vec<&String> = earlier.keys().collect();
     order.sort_by(|a, b| match (a.parse::<u64>(), b.parse::<u64>()) {
@@ -204,24 +265,31 @@ pub fn reuse_candidates(current: &Flight, earlier: &Flights) -> ReusePlan {
             Err(e) => {
                 plan.rebuild.push(Rebuild {
                     job: name.clone(),
-                    reason: e.to_string(),
+                    reason: format!("no identity of its own: {e}"),
+                    considered: Vec::new(),
                 });
                 continue;
             }
         };
-        let found = order.iter().find_map(|f| {
-            earlier[*f]
-                .jobs
-                .iter()
-                .find(|(n, j)| {
-                    j.is_kernel_build(n)
-                        && j.status.as_deref() == Some("pass")
-                        && j.get(KERNDIST).is_some()
-                        && j.get(KERNEL_VER).is_some()
-                        && build_identity(n, j).is_ok_and(|e| e.digest == id.digest)
-                })
-                .map(|(n, _)| (f.to_string(), n.clone()))
-        });
+        let mut considered = Vec::new();
+        let mut found = None;
+        'flights: for f in &order {
+            for (n, j) in &earlier[*f].jobs {
+                if !(j.is_kernel_build(n) && j.arch() == job.arch()) {
+                    continue;
+                }
+                match why_not(&id, job, n, j) {
+                    Some(why) => considered.push(Considered {
+                        job: format!("{f}.{n}"),
+                        why,
+                    }),
+                    None => {
+                        found = Some((f.to_string(), n.clone()));
+                        break 'flights;
+                    }
+                }
+            }
+        }
         match found {
             Some((flight, earlier_job)) => plan.reuse.push(Reuse {
                 job: name.clone(),
@@ -233,20 +301,106 @@ pub fn reuse_candidates(current: &Flight, earlier: &Flights) -> ReusePlan {
             }),
             None => plan.rebuild.push(Rebuild {
                 job: name.clone(),
-                reason: format!("no earlier passing build with identity {}", id.digest),
+                reason: rebuild_reason(job, &considered, &order),
+                considered,
             }),
         }
     }
     plan
 }
 
+/// Why earlier kernel build `name` (`job`) cannot stand in for a build of
+/// identity `id` (of job `here`), or `None` if it can.
+fn why_not(id: &BuildIdentity, here: &Job, name: &str, job: &Job) -> Option<String> {
+    let status = match job.status.as_deref() {
+        None => {
+            return Some(
+                "no status (a listing carries none: read the flight from osstest's database)"
+                    .to_owned(),
+            )
+        }
+        Some(s) => s,
+    };
+    if status != "pass" {
+        return Some(format!("status {status}, not pass"));
+    }
+    let there = match build_identity(name, job) {
+        Ok(i) => i,
+        Err(e) => return Some(format!("no identity: {e}")),
+    };
+    if there.digest != id.digest {
+        return Some(input_difference(&id.inputs, &there.inputs, here));
+    }
+    [KERNDIST, KERNEL_VER]
+        .iter()
+        .find(|r| job.get(r).is_none())
+        .map(|r| format!("passed, but recorded no {r}"))
+}
+
+/// Which inputs differ between this build (`here`) and an earlier one
+/// (`there`), the build arch first as cross against native.
+fn input_difference(
+    here: &BTreeMap<String, String>,
+    there: &BTreeMap<String, String>,
+    job: &Job,
+) -> String {
+    let arch = job.arch().unwrap_or("");
+    let kind = |b: &str| if b == arch { "native" } else { "cross" };
+    let value = |m: &BTreeMap<String, String>, k: &str| {
+        m.get(k).map_or("(unset)".to_owned(), |v| v.clone())
+    };
+    let mut out = Vec::new();
+    let (bh, bt) = (
+        value(here, BUILD_ARCH_RUNVAR),
+        value(there, BUILD_ARCH_RUNVAR),
+    );
+    if bh != bt {
+        out.push(format!(
+            "built on {bt} ({}) there, on {bh} ({}) here: different compilers, a different build",
+            kind(&bt),
+            kind(&bh)
+        ));
+    }
+    let keys: BTreeSet<&String> = here.keys().chain(there.keys()).collect();
+    for k in keys {
+        let (h, t) = (value(here, k), value(there, k));
+        if k != BUILD_ARCH_RUNVAR && h != t {
+            out.push(format!("input {k} differs: {t} there, {h} here"));
+        }
+    }
+    out.join("; ")
+}
+
+/// The one-line reason for a [`Rebuild`].
+fn rebuild_reason(job: &Job, considered: &[Considered], flights: &[&String]) -> String {
+    if flights.is_empty() {
+        return "no earlier flights given".to_owned();
+    }
+    if considered.is_empty() {
+        return format!(
+            "no earlier kernel build for {} in flights {}",
+            job.arch().unwrap_or("(no arch)"),
+            flights
+                .iter()
+                .map(|f| f.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    let each: Vec<String> = considered
+        .iter()
+        .map(|c| format!("{}: {}", c.job, c.why))
+        .collect();
+    format!("no earlier build will do: {}", each.join("; "))
+}
+
 /// Applies the reuse half of a [`ReusePlan`] to `flight`: each referrer
 /// runvar is set to the earlier job's `FLIGHT.JOB` and the job it replaces
-/// is removed. Returns the runvars changed (removed jobs are not listed).
+/// is removed. Returns the runvars changed and the jobs removed.
 ///
 /// The plan must have been made for this flight: a referrer naming a job or
 /// runvar the flight does not have is an error, and nothing is changed.
-pub fn apply_reuse(flight: &mut Flight, plan: &ReusePlan) -> Result<Vec<Change>, FlightError> {
+pub fn apply_reuse(flight: &mut Flight, plan: &ReusePlan) -> Result<Rewrite, FlightError> {
     let mut changes = Vec::new();
     for r in &plan.reuse {
         let context = format!("reuse of {} as {}", r.job, r.reference);
@@ -276,12 +430,18 @@ pub fn apply_reuse(flight: &mut Flight, plan: &ReusePlan) -> Result<Vec<Change>,
     }
     for c in &changes {
         let job = flight.jobs.get_mut(&c.job).expect("checked above");
-        job.runvars.insert(c.runvar.clone(), c.new.clone());
+        job.set(&c.runvar, &c.new);
     }
+    let mut removed = Vec::new();
     for r in &plan.reuse {
         flight.jobs.remove(&r.job);
+        removed.push(r.job.clone());
     }
-    Ok(changes)
+    Ok(Rewrite {
+        changes,
+        removed,
+        pinned: Vec::new(),
+    })
 }
 
 /// `JOB RUNVAR` for each `*buildjob` runvar of `flight` naming `target`
@@ -358,6 +518,106 @@ build-arm64-pvops host_hostflags  share-build-bookworm-amd64,arch-amd64,suite-bo
             Some("arch-amd64,suite-bookworm,purpose-build"),
         );
         assert_eq!(id(&moved), i.digest);
+    }
+
+    #[test]
+    fn scheduling_only_and_synthetic_runvars_do_not_count() {
+        let a = kern();
+        let base = id(&a);
+        for (k, v) in [
+            ("hostalloc_bonus_previousfail", "0"),
+            ("hostalloc_maxbonus_variation", "0"),
+            ("build_lvextend_max", "50"),
+        ] {
+            assert_eq!(id(&with(&a, k, Some(v))), base, "{k}");
+        }
+        // A runvar the job recorded as it ran, whatever its name.
+        let mut ran = with(&a, "dom0_mem_recorded", Some("512M"));
+        assert_ne!(id(&ran), base);
+        ran.synth.insert("dom0_mem_recorded".into());
+        assert_eq!(id(&ran), base);
+    }
+
+    #[test]
+    fn rebuild_reasons_name_the_cause() {
+        let here = kern();
+        let current = Flight {
+            jobs: [("build-arm64-pvops".to_owned(), here.clone())].into(),
+        };
+        let ran = |j: &Job, status: Option<&str>| {
+            let mut j = with(
+                &with(
+                    &with(j, "path_kerndist", Some("build/k.tar.gz")),
+                    "kernel_ver",
+                    Some("6.1"),
+                ),
+                "host",
+                Some("italia0"),
+            );
+            j.status = status.map(Into::into);
+            j
+        };
+        let why = |earlier: Job| {
+            let fl: Flights = [(
+                "180000".to_owned(),
+                Flight {
+                    jobs: [("build-arm64-pvops".to_owned(), earlier)].into(),
+                },
+            )]
+            .into();
+            let p = reuse_candidates(&current, &fl);
+            assert!(p.reuse.is_empty(), "{p:?}");
+            p.rebuild[0].reason.clone()
+        };
+        let prefix = "no earlier build will do: 180000.build-arm64-pvops: ";
+        assert_eq!(
+            why(ran(&here, None)),
+            format!(
+                "{prefix}no status (a listing carries none: read the flight from osstest's database)"
+            )
+        );
+        assert_eq!(
+            why(ran(&here, Some("fail"))),
+            format!("{prefix}status fail, not pass")
+        );
+        let native = with(
+            &here,
+            "host_hostflags",
+            Some("share-build-bookworm-arm64,arch-arm64,suite-bookworm,purpose-build"),
+        );
+        assert_eq!(
+            why(ran(&native, Some("pass"))),
+            format!(
+                "{prefix}built on arm64 (native) there, on amd64 (cross) here: \
+                 different compilers, a different build"
+            )
+        );
+        let other = with(&here, "kconfig_override_y", Some("CONFIG_EXT4_FS"));
+        assert_eq!(
+            why(ran(&other, Some("pass"))),
+            format!("{prefix}input kconfig_override_y differs: CONFIG_EXT4_FS there, (unset) here")
+        );
+        let unrecorded = with(&ran(&here, Some("pass")), "kernel_ver", None);
+        assert_eq!(
+            why(unrecorded),
+            format!("{prefix}passed, but recorded no kernel_ver")
+        );
+        let p = reuse_candidates(&current, &Flights::new());
+        assert_eq!(p.rebuild[0].reason, "no earlier flights given");
+        // Reused once it passed, however its scheduling differed.
+        let smoke = with(
+            &ran(&here, Some("pass")),
+            "hostalloc_maxbonus_variation",
+            Some("0"),
+        );
+        let fl: Flights = [(
+            "180000".to_owned(),
+            Flight {
+                jobs: [("build-arm64-pvops".to_owned(), smoke)].into(),
+            },
+        )]
+        .into();
+        assert_eq!(reuse_candidates(&current, &fl).reuse.len(), 1);
     }
 
     #[test]

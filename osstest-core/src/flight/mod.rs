@@ -4,9 +4,12 @@
 //! A [`Flight`] maps job names to [`Job`]s; a job has a recipe, runvars
 //! and, for flights that have run, a status. The submodules work on it:
 //!
-//! - [`plain`]: the `job runvar value` lines osstest's runvar listings
-//!   print (`mg-show-flight-runvars`), read and written; [`Flight`] is also
-//!   `serde` (JSON) as a map of job name to job.
+//! - [`plain`]: the listings osstest prints (`mg-show-flight-runvars`,
+//!   with and without `-a`, and `standalone-generate-dump-flight-runvars`),
+//!   read and written; [`Flight`] is also `serde` (JSON) as a map of job
+//!   name to job.
+//! - [`db`]: a flight from the rows of osstest's `jobs` and `runvars`
+//!   tables, and the checked changes that put a rewrite back.
 //! - [`reference`](mod@reference): job references (`build-armhf-pvops`,
 //!   `12345.build-armhf-pvops`) and the stash paths of a kernel build's
 //!   outputs that an installer-kernel reference leads to.
@@ -21,11 +24,12 @@
 //! job is a *test job*. A *kernel build job* has recipe `build-kern`, or,
 //! where the recipe is not known, is a build job with a `kconfighow` runvar.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
 pub mod cross;
+pub mod db;
 pub mod identity;
 pub mod kernel_outputs;
 pub mod plain;
@@ -59,6 +63,12 @@ pub struct Job {
     pub status: Option<String>,
     /// The runvars, by name.
     pub runvars: BTreeMap<String, String>,
+    /// The names of the runvars that are *synthetic*: recorded by the job
+    /// as it ran (`host`, `path_*`, `kernel_ver`, `built_revision_*`), as
+    /// osstest's `runvars.synth` column and the `~` of
+    /// `mg-show-flight-runvars -a` mark them. Empty where not known.
+    #[serde(skip_serializing_if = "BTreeSet::is_empty")]
+    pub synth: BTreeSet<String>,
 }
 
 impl Job {
@@ -91,6 +101,18 @@ impl Job {
     /// Whether this job's `arch` is one of [`ARM_ARCHES`].
     pub fn is_arm(&self) -> bool {
         self.arch().is_some_and(|a| ARM_ARCHES.contains(&a))
+    }
+
+    /// Whether runvar `name` is marked synthetic.
+    pub fn is_synth(&self, name: &str) -> bool {
+        self.synth.contains(name)
+    }
+
+    /// Sets runvar `name` as flight construction does: to `value`, not
+    /// synthetic.
+    pub fn set(&mut self, name: &str, value: &str) {
+        self.runvars.insert(name.to_owned(), value.to_owned());
+        self.synth.remove(name);
     }
 }
 
@@ -136,6 +158,15 @@ pub enum FlightError {
         file: String,
         /// The line number, from 1.
         line: usize,
+        /// What is wrong.
+        message: String,
+    },
+    /// osstest's database holds what cannot be a flight, or refuses a
+    /// change.
+    #[error("flight {flight}: {message}")]
+    Db {
+        /// The flight.
+        flight: String,
         /// What is wrong.
         message: String,
     },
@@ -243,6 +274,7 @@ mod tests {
                 .iter()
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect(),
+            synth: BTreeSet::new(),
         }
     }
 

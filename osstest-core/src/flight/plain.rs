@@ -1,26 +1,54 @@
-//! The plain `job runvar value` format of osstest's runvar listings.
+//! The runvar listings osstest prints, read and written.
 //!
-//! `mg-show-flight-runvars FLIGHT` prints one runvar a line, three columns
-//! padded with spaces to the longest entry of each, sorted by runvar name
-//! and then job:
+//! Three forms, as osstest's scripts print them:
+//!
+//! - `mg-show-flight-runvars FLIGHT`: one runvar a line, `job runvar value`,
+//!   each column padded with spaces to its widest entry, sorted by runvar
+//!   name and then job. Only the runvars flight construction set are
+//!   listed, not the synthetic ones a job records as it runs.
+//! - `mg-show-flight-runvars -a FLIGHT`: the synthetic runvars too, each
+//!   name followed by `~` (`kernel_ver~`, `path_kerndist~`, `host~`,
+//!   `built_revision_xen~`). The `~` is osstest's `runvars.synth` column,
+//!   not part of the name: it is read into [`Job::synth`](super::Job) and
+//!   written back. A listing with no `~` at all reads the same either way,
+//!   and is reported as the first form.
+//! - `standalone-generate-dump-flight-runvars`: the `-a` listing of each
+//!   branch's standalone flight, every line prefixed with the branch
+//!   (padded to 26 columns): `branch job runvar value`. One flight per
+//!   branch.
 //!
 //! ```text
 //! build-armhf-pvops  arch            armhf
 //! build-armhf        arch            armhf
 //! build-armhf-pvops  host_hostflags  share-build-bookworm-armhf,arch-armhf,...
+//! build-armhf-pvops  kernel_ver~     6.1.119+
 //! ```
 //!
-//! That is what [`read`] takes and [`write`](fn@write) prints, so `diff -b` of two
-//! listings works as it does with osstest's own. Two things osstest keeps
-//! in its `jobs` table rather than as runvars travel in the same lines, as
-//! the pseudo-runvars `recipe` and `status` (no osstest runvar has either
-//! name). Blank lines and lines starting with `#` are ignored.
+//! [`read_listing`] takes any of them and says which it read; [`read`]
+//! takes one flight; [`write`](fn@write) prints a flight as
+//! `mg-show-flight-runvars -a` would, so `diff -b` of two listings works
+//! as with osstest's own. Two things osstest keeps in its `jobs` table
+//! rather than as runvars may travel in the same lines, as the
+//! pseudo-runvars `recipe` and `status` (no osstest runvar has either
+//! name; osstest's own listings have neither, so a job read from them has
+//! no status). Blank lines and lines starting with `#` are ignored.
 //!
-//! A value is the rest of the line after the second column, without its
-//! trailing spaces: values with leading or trailing spaces, or with a
-//! newline, do not survive the format (JSON keeps them).
+//! **Telling the forms apart.** A runvar name is what `cs-job-create`
+//! accepts, letters, digits and `_` (and `~` after it in the `-a` form);
+//! job names have a `-` (`build-amd64`, `test-armhf-armhf-xl`). A listing
+//! is a dump when, on its first line and on most of its lines, the second
+//! column is not a runvar name and the third is; otherwise it is an
+//! `mg-show-flight-runvars` listing.
+//!
+//! A value is the rest of the line after the runvar column, without its
+//! trailing spaces (osstest pads the value column too): values with
+//! leading or trailing spaces, or with a newline, do not survive the format
+//! (JSON keeps them).
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
+
+use serde::Serialize;
 
 use super::{Flight, FlightError, Job};
 
@@ -28,92 +56,229 @@ use super::{Flight, FlightError, Job};
 pub const RECIPE: &str = "recipe";
 /// The pseudo-runvar carrying a job's status.
 pub const STATUS: &str = "status";
+/// What `mg-show-flight-runvars -a` appends to a synthetic runvar's name.
+pub const SYNTH_MARK: char = '~';
 
-/// Parses a listing; `file` names the input in error messages.
+/// Which listing a text is (see the [module docs](self)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Form {
+    /// `mg-show-flight-runvars`: `job runvar value`, no synthetic runvars
+    /// marked.
+    #[serde(rename = "mg-show-flight-runvars")]
+    Runvars,
+    /// `mg-show-flight-runvars -a`: synthetic runvars marked with `~`.
+    #[serde(rename = "mg-show-flight-runvars -a")]
+    RunvarsAll,
+    /// `standalone-generate-dump-flight-runvars`: `branch job runvar value`.
+    #[serde(rename = "standalone-generate-dump-flight-runvars")]
+    Dump,
+}
+
+impl Form {
+    /// The command that prints this form, as [`Form`] serializes.
+    pub fn command(self) -> &'static str {
+        match self {
+            Form::Runvars => "mg-show-flight-runvars",
+            Form::RunvarsAll => "mg-show-flight-runvars -a",
+            Form::Dump => "standalone-generate-dump-flight-runvars",
+        }
+    }
+}
+
+/// A listing read: its form and its flight, or its flights by branch.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Listing {
+    /// Which listing it was.
+    pub form: Form,
+    /// The flight, for the `mg-show-flight-runvars` forms.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub jobs: Option<Flight>,
+    /// The flights by branch, for a dump.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub branches: Option<BTreeMap<String, Flight>>,
+}
+
+/// Parses a listing of any form; `file` names the input in error messages.
 ///
-/// A line with fewer than two columns is an error, as is a runvar (or
-/// recipe, or status) given twice for one job.
-pub fn read(text: &str, file: &str) -> Result<Flight, FlightError> {
-    let mut flight = Flight::default();
-    for (i, raw) in text.lines().enumerate() {
-        let err = |message: String| FlightError::Plain {
-            file: file.to_owned(),
-            line: i + 1,
-            message,
+/// A line with too few columns, or a runvar column that is not a runvar
+/// name, is an error, as is a runvar (marked or not), recipe or status given
+/// twice for one job, or a listing with no lines.
+pub fn read_listing(text: &str, file: &str) -> Result<Listing, FlightError> {
+    let lines: Vec<(usize, &str)> = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !(l.trim().is_empty() || l.trim_start().starts_with('#')))
+        .map(|(i, l)| (i + 1, l.trim_end()))
+        .collect();
+    let err = |line: usize, message: String| FlightError::Plain {
+        file: file.to_owned(),
+        line,
+        message,
+    };
+    let Some((_, first)) = lines.first() else {
+        return Err(err(
+            text.lines().count().max(1),
+            "no jobs in the listing".to_owned(),
+        ));
+    };
+    let is_name = |line: &str, i: usize| {
+        split(line, 3)
+            .0
+            .get(i)
+            .is_some_and(|n| runvar_name(n).is_some())
+    };
+    let dump_like = |l: &str| !is_name(l, 1) && is_name(l, 2);
+    let dump =
+        dump_like(first) && 2 * lines.iter().filter(|(_, l)| dump_like(l)).count() > lines.len();
+    let (skip, shape) = match dump {
+        true => (1, "'branch job runvar value'"),
+        false => (0, "'job runvar value'"),
+    };
+    let mut flights: BTreeMap<String, Flight> = BTreeMap::new();
+    let mut marked = false;
+    for (n, line) in &lines {
+        let (cols, value) = split(line, skip + 2);
+        let [branch @ .., job, name] = cols.as_slice() else {
+            return Err(err(*n, format!("expected {shape}, got {:?}", line.trim())));
         };
-        let line = raw.trim_end();
-        if line.trim_start().is_empty() || line.trim_start().starts_with('#') {
-            continue;
+        if branch.len() != skip {
+            return Err(err(*n, format!("expected {shape}, got {:?}", line.trim())));
         }
-        let (job, rest) = split_column(line);
-        let (name, value) = split_column(rest);
-        if name.is_empty() {
-            return Err(err(format!(
-                "expected 'job runvar value', got {:?}",
-                line.trim()
-            )));
-        }
-        let entry = flight
+        let (name, synth) = runvar_name(name).ok_or_else(|| {
+            err(
+                *n,
+                format!(
+                    "job {job}: {name:?} is not a runvar name (letters, digits and _, \
+                     '~' after it for a synthetic one); expected {shape}"
+                ),
+            )
+        })?;
+        marked |= synth;
+        let entry = flights
+            .entry(branch.first().copied().unwrap_or("").to_owned())
+            .or_default()
             .jobs
-            .entry(job.to_owned())
-            .or_insert_with(Job::default);
-        let slot = match name {
-            RECIPE => &mut entry.recipe,
-            STATUS => &mut entry.status,
-            _ => {
-                if entry.runvars.contains_key(name) {
-                    return Err(err(format!("job {job}: runvar {name} given twice")));
-                }
-                entry.runvars.insert(name.to_owned(), value.to_owned());
-                continue;
-            }
-        };
-        if slot.is_some() {
-            return Err(err(format!("job {job}: {name} given twice")));
-        }
-        *slot = Some(value.to_owned());
+            .entry((*job).to_owned())
+            .or_default();
+        add(entry, name, synth, value).map_err(|m| err(*n, format!("job {job}: {m}")))?;
     }
-    if flight.jobs.is_empty() {
-        return Err(FlightError::Plain {
+    Ok(match dump {
+        true => Listing {
+            form: Form::Dump,
+            jobs: None,
+            branches: Some(flights),
+        },
+        false => Listing {
+            form: if marked {
+                Form::RunvarsAll
+            } else {
+                Form::Runvars
+            },
+            jobs: flights.remove(""),
+            branches: None,
+        },
+    })
+}
+
+/// Parses a listing holding one flight (an `mg-show-flight-runvars`
+/// listing, with or without `-a`); a dump is an error naming its branches.
+pub fn read(text: &str, file: &str) -> Result<Flight, FlightError> {
+    let listing = read_listing(text, file)?;
+    match (listing.jobs, listing.branches) {
+        (Some(jobs), _) => Ok(jobs),
+        (None, branches) => Err(FlightError::Plain {
             file: file.to_owned(),
-            line: text.lines().count().max(1),
-            message: "no jobs in the listing".to_owned(),
-        });
-    }
-    Ok(flight)
-}
-
-/// The first whitespace-separated column of `s` and the rest, with the
-/// separating spaces removed.
-fn split_column(s: &str) -> (&str, &str) {
-    let s = s.trim_start();
-    match s.find(char::is_whitespace) {
-        Some(i) => (&s[..i], s[i..].trim_start()),
-        None => (s, ""),
+            line: 1,
+            message: format!(
+                "a {} listing of the branches {}, not one flight",
+                Form::Dump.command(),
+                branches
+                    .unwrap_or_default()
+                    .keys()
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        }),
     }
 }
 
-/// Prints a flight as `mg-show-flight-runvars` would: sorted by runvar name
-/// then job, columns padded to their widest entry. Recipes and statuses
-/// appear as the pseudo-runvars `recipe` and `status`.
+/// Adds one line's runvar (or recipe, or status) to `job`.
+fn add(job: &mut Job, name: &str, synth: bool, value: &str) -> Result<(), String> {
+    let slot = match name {
+        RECIPE if !synth => &mut job.recipe,
+        STATUS if !synth => &mut job.status,
+        _ => {
+            if job.runvars.contains_key(name) {
+                return Err(format!("runvar {name} given twice"));
+            }
+            job.runvars.insert(name.to_owned(), value.to_owned());
+            if synth {
+                job.synth.insert(name.to_owned());
+            }
+            return Ok(());
+        }
+    };
+    if slot.is_some() {
+        return Err(format!("{name} given twice"));
+    }
+    *slot = Some(value.to_owned());
+    Ok(())
+}
+
+/// A runvar name and whether it carries the synthetic mark: letters,
+/// digits and `_`, starting with a letter or `_`, then perhaps `~`.
+fn runvar_name(column: &str) -> Option<(&str, bool)> {
+    let (name, synth) = match column.strip_suffix(SYNTH_MARK) {
+        Some(n) => (n, true),
+        None => (column, false),
+    };
+    let mut chars = name.chars();
+    let first = chars.next()?;
+    ((first.is_ascii_alphabetic() || first == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_'))
+    .then_some((name, synth))
+}
+
+/// The first `n` whitespace-separated columns of `line` (fewer if it has
+/// fewer) and the rest of it, the value, which may hold spaces.
+fn split(line: &str, n: usize) -> (Vec<&str>, &str) {
+    let mut out = Vec::new();
+    let mut rest = line.trim_start();
+    while !rest.is_empty() && out.len() < n {
+        let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
+        out.push(&rest[..end]);
+        rest = rest[end..].trim_start();
+    }
+    (out, rest)
+}
+
+/// Prints a flight as `mg-show-flight-runvars -a` would: sorted by runvar
+/// name then job, columns padded to their widest entry, synthetic runvars
+/// marked `~`. Recipes and statuses appear as the pseudo-runvars `recipe`
+/// and `status`.
 pub fn write(flight: &Flight) -> String {
-    let mut rows: Vec<(&str, &str, &str)> = Vec::new();
+    let mut rows: Vec<(&str, &str, String, &str)> = Vec::new();
     for (job, j) in &flight.jobs {
         if let Some(r) = &j.recipe {
-            rows.push((job, RECIPE, r));
+            rows.push((job, RECIPE, RECIPE.to_owned(), r));
         }
         if let Some(s) = &j.status {
-            rows.push((job, STATUS, s));
+            rows.push((job, STATUS, STATUS.to_owned(), s));
         }
         for (k, v) in &j.runvars {
-            rows.push((job, k, v));
+            let shown = match j.is_synth(k) {
+                true => format!("{k}{SYNTH_MARK}"),
+                false => k.clone(),
+            };
+            rows.push((job, k, shown, v));
         }
     }
     rows.sort_by(|a, b| (a.1, a.0).cmp(&(b.1, b.0)));
     let wj = rows.iter().map(|r| r.0.len()).max().unwrap_or(0);
-    let wn = rows.iter().map(|r| r.1.len()).max().unwrap_or(0);
+    let wn = rows.iter().map(|r| r.2.len()).max().unwrap_or(0);
     let mut out = String::new();
-    for (job, name, value) in rows {
+    for (job, _, name, value) in rows {
         let line = format!("{job:<wj$} {name:<wn$} {value}");
         let _ = writeln!(out, "{}", line.trim_end());
     }
@@ -136,7 +301,9 @@ build-arm64-pvops   status          pass
 
     #[test]
     fn reads_columns_recipe_status_and_empty_values() {
-        let f = read(LISTING, "l").unwrap();
+        let l = read_listing(LISTING, "l").unwrap();
+        assert_eq!(l.form, Form::Runvars);
+        let f = l.jobs.unwrap();
         let k = f.job("build-arm64-pvops").unwrap();
         assert_eq!(k.recipe.as_deref(), Some("build-kern"));
         assert_eq!(k.status.as_deref(), Some("pass"));
@@ -161,6 +328,63 @@ build-arm64-pvops   status          pass
     }
 
     #[test]
+    fn synth_mark_is_kept_apart_from_the_name() {
+        // As mg-show-flight-runvars -a prints it: every column padded,
+        // the value column too.
+        let text = "\
+build-arm64-pvops arch        arm64   \n\
+build-arm64-pvops host~       italia0 \n\
+build-arm64-pvops kernel_ver~ 6.1.119+\n";
+        let l = read_listing(text, "a").unwrap();
+        assert_eq!(l.form, Form::RunvarsAll);
+        let j = &l.jobs.as_ref().unwrap().jobs["build-arm64-pvops"];
+        assert_eq!(j.get("kernel_ver"), Some("6.1.119+"));
+        assert_eq!(j.get("kernel_ver~"), None);
+        assert!(j.is_synth("host") && !j.is_synth("arch"));
+        let again = write(l.jobs.as_ref().unwrap());
+        assert_eq!(
+            again.lines().nth(1),
+            Some("build-arm64-pvops host~       italia0")
+        );
+        assert_eq!(read(&again, "w").unwrap(), *l.jobs.as_ref().unwrap());
+        let e = read("j kernel_ver 1\nj kernel_ver~ 2\n", "d").unwrap_err();
+        assert_eq!(e.to_string(), "d:2: job j: runvar kernel_ver given twice");
+    }
+
+    #[test]
+    fn dump_is_a_flight_per_branch() {
+        let text = "\
+xen-unstable               build-arm64-pvops arch        arm64
+xen-unstable-smoke         build-arm64-pvops arch        arm64
+xen-unstable               build-arm64-pvops kernel_ver~ 6.1
+xen-unstable-smoke         build-arm64-pvops hostalloc_maxbonus_variation 0
+";
+        let l = read_listing(text, "dump").unwrap();
+        assert_eq!(l.form, Form::Dump);
+        assert!(l.jobs.is_none());
+        let b = l.branches.unwrap();
+        assert_eq!(
+            b.keys().collect::<Vec<_>>(),
+            ["xen-unstable", "xen-unstable-smoke"]
+        );
+        assert!(b["xen-unstable"].jobs["build-arm64-pvops"].is_synth("kernel_ver"));
+        assert_eq!(
+            b["xen-unstable-smoke"].jobs["build-arm64-pvops"].get("hostalloc_maxbonus_variation"),
+            Some("0")
+        );
+        assert_eq!(
+            read(text, "dump").unwrap_err().to_string(),
+            "dump:1: a standalone-generate-dump-flight-runvars listing of the branches \
+             xen-unstable, xen-unstable-smoke, not one flight"
+        );
+        let e = read_listing("b job-a arch amd64\nb job-b arch i386\nb job-a\n", "d").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "d:3: expected 'branch job runvar value', got \"b job-a\""
+        );
+    }
+
+    #[test]
     fn errors_name_file_and_line() {
         let e = read("build-amd64 arch amd64\nbuild-amd64\n", "dump.txt").unwrap_err();
         assert_eq!(
@@ -173,5 +397,11 @@ build-arm64-pvops   status          pass
         assert_eq!(e.to_string(), "d:2: job j: recipe given twice");
         let e = read("# nothing\n", "empty.txt").unwrap_err();
         assert_eq!(e.to_string(), "empty.txt:1: no jobs in the listing");
+        let e = read("j arch amd64\nj host-name x\n", "d").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "d:2: job j: \"host-name\" is not a runvar name (letters, digits and _, \
+             '~' after it for a synthetic one); expected 'job runvar value'"
+        );
     }
 }

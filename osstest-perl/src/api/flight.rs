@@ -1,17 +1,20 @@
 //! Flight functions: the ARM cross rewrite, installer-kernel references,
-//! build identity and reuse, and the `job runvar value` listing format.
+//! build identity and reuse, osstest's listings, and the logic of
+//! `flight_from_db` / `flight_apply_db` (whose SQL is in `Osstest/Core.pm`).
 //!
 //! A flight reaches Perl as a hash of job name to
-//! `{ recipe => ..., status => ..., runvars => { ... } }` (recipe and status
-//! may be absent).
+//! `{ recipe => ..., status => ..., runvars => { ... }, synth => [...] }`
+//! (recipe, status and synth may be absent).
 
 use std::collections::BTreeMap;
 use std::convert::Infallible;
 
-use osstest_core::flight::cross::{self, Change};
+use osstest_core::flight::cross::{self, Change, Pinned, Rewrite};
+use osstest_core::flight::db::{self, DbChanges, JobRow, RunvarRow};
 use osstest_core::flight::identity::{self, BuildIdentity, ReusePlan};
+use osstest_core::flight::plain::{self, Listing};
 use osstest_core::flight::reference::{self, KernelOutputs};
-use osstest_core::flight::{plain, Flight, FlightError, Flights};
+use osstest_core::flight::{Flight, FlightError, Flights};
 use serde::{Deserialize, Serialize};
 
 /// Options of [`flight_cross_arm`].
@@ -37,6 +40,21 @@ pub struct CrossResult {
     pub jobs: Flight,
     /// The runvars set: `{ job, runvar, old, new }`.
     pub changes: Vec<Change>,
+    /// The jobs removed (reuse).
+    pub removed: Vec<String>,
+    /// The kernel builds left alone for a pinned host (the rewrite).
+    pub pinned: Vec<Pinned>,
+}
+
+impl CrossResult {
+    fn new(jobs: Flight, r: Rewrite) -> CrossResult {
+        CrossResult {
+            jobs,
+            changes: r.changes,
+            removed: r.removed,
+            pinned: r.pinned,
+        }
+    }
 }
 
 /// `flight_cross_arm(\%jobs, \%opts)`: the ARM cross rewrite.
@@ -46,8 +64,8 @@ pub fn flight_cross_arm(
 ) -> Result<CrossResult, FlightError> {
     let opts = opts.unwrap_or_default();
     let mut jobs = jobs;
-    let changes = cross::cross_arm(&mut jobs, &opts.build_arch)?;
-    Ok(CrossResult { jobs, changes })
+    let r = cross::cross_arm(&mut jobs, &opts.build_arch)?;
+    Ok(CrossResult::new(jobs, r))
 }
 
 /// `dikernel_outputs($flight, $job, \%flights)`: where the installer
@@ -77,16 +95,57 @@ pub fn reuse_candidates(jobs: Flight, earlier: Flights) -> Result<ReusePlan, Inf
 /// `reuse_apply(\%jobs, $plan)`: the flight with `$plan`'s reuse applied.
 pub fn reuse_apply(jobs: Flight, plan: ReusePlan) -> Result<CrossResult, FlightError> {
     let mut jobs = jobs;
-    let changes = identity::apply_reuse(&mut jobs, &plan)?;
-    Ok(CrossResult { jobs, changes })
+    let r = identity::apply_reuse(&mut jobs, &plan)?;
+    Ok(CrossResult::new(jobs, r))
 }
 
-/// `flight_parse($text, $name)`: a `job runvar value` listing as a flight.
-pub fn flight_parse(text: String, name: Option<String>) -> Result<Flight, FlightError> {
-    plain::read(&text, name.as_deref().unwrap_or("(listing)"))
+/// `flight_parse($text, $name)`: one of osstest's listings, its form and
+/// its flight (or flights by branch).
+pub fn flight_parse(text: String, name: Option<String>) -> Result<Listing, FlightError> {
+    plain::read_listing(&text, name.as_deref().unwrap_or("(listing)"))
 }
 
-/// `flight_format(\%jobs)`: a flight as a `job runvar value` listing.
+/// `_flight_from_rows($flight, \@jobs, \@runvars)`: the flight from rows
+/// of osstest's `jobs` (`[job, recipe, status]`) and `runvars`
+/// (`[job, name, val, synth]`), for `flight_from_db`.
+pub fn _flight_from_rows(
+    flight: String,
+    jobs: Vec<(String, Option<String>, String)>,
+    runvars: Vec<(String, String, Option<String>, String)>,
+) -> Result<Flight, FlightError> {
+    let jobs: Vec<JobRow> = jobs
+        .into_iter()
+        .map(|(job, recipe, status)| JobRow {
+            job,
+            recipe,
+            status,
+        })
+        .collect();
+    let runvars: Vec<RunvarRow> = runvars
+        .into_iter()
+        .map(|(job, name, val, synth)| RunvarRow {
+            job,
+            name,
+            val,
+            synth,
+        })
+        .collect();
+    db::from_rows(&flight, &jobs, &runvars)
+}
+
+/// `_flight_db_plan($flight, \%current, \@rewrites)`: what
+/// `flight_apply_db` writes, checked against the flight as the database
+/// has it; each rewrite is `{ changes => [...], removed => [...] }`.
+pub fn _flight_db_plan(
+    flight: String,
+    current: Flight,
+    rewrites: Vec<Rewrite>,
+) -> Result<DbChanges, FlightError> {
+    db::plan(&flight, &current, &rewrites)
+}
+
+/// `flight_format(\%jobs)`: a flight as an `mg-show-flight-runvars -a`
+/// listing.
 pub fn flight_format(jobs: Flight) -> Result<String, Infallible> {
     Ok(plain::write(&jobs))
 }
