@@ -6,7 +6,11 @@
 //! `status` lines): a flight with amd64, armhf and arm64 builds and tests
 //! (`arm-before.txt`, golden `arm-after.txt`), an x86-only flight
 //! (`x86-before.txt`, golden `x86-after.txt`: unchanged) and an earlier flight
-//! that ran (`earlier-180000.txt`).
+//! that ran (`earlier-180000.txt`); and osstest's own listings, exactly as
+//! it prints them: that flight by `mg-show-flight-runvars -a`
+//! (`earlier-180000-a.txt`) and two branches' flights by
+//! `standalone-generate-dump-flight-runvars` (`dump-standalone.txt`). See
+//! `tests/flights/README.md`.
 
 use std::path::PathBuf;
 
@@ -308,4 +312,207 @@ fn identity_digest_is_sha256sum_of_the_inputs() {
         "5b0a8e0b7f1c7e7f9b2f3c1d4e6a8b9c0d1e2f3a"
     );
     assert_eq!(id.inputs.len(), 9, "{:?}", id.inputs);
+}
+
+fn listing(name: &str) -> plain::Listing {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/flights")
+        .join(name);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    plain::read_listing(&text, name).unwrap()
+}
+
+/// `mg-show-flight-runvars -a` marks synthetic runvars with `~`: the mark
+/// is kept apart from the name, so the kernel build's recorded outputs
+/// resolve, and identity leaves out what the build recorded (`host~`).
+/// (Before, `kernel_ver~` was a runvar of that name: "runvar kernel_ver
+/// not set".)
+#[test]
+fn synth_marks_of_an_a_listing() {
+    let l = listing("earlier-180000-a.txt");
+    assert_eq!(l.form, plain::Form::RunvarsAll);
+    let earlier = l.jobs.unwrap();
+    let k = &earlier.jobs["build-arm64-pvops"];
+    assert_eq!(k.get("kernel_ver"), Some("6.1.119+"));
+    assert!(k.is_synth("kernel_ver") && k.is_synth("host") && k.is_synth("path_kerndist"));
+    assert!(k.status.is_none(), "osstest's listings carry no status");
+    // The same flight as our own listing of it (recipe and status lines,
+    // no marks) has the same identity.
+    let (_, ours) = fixture("earlier-180000.txt");
+    for job in [
+        "build-arm64-pvops",
+        "build-armhf-pvops",
+        "build-amd64-pvops",
+    ] {
+        assert_eq!(
+            build_identity(job, &earlier.jobs[job]).unwrap(),
+            build_identity(job, &ours.jobs[job]).unwrap(),
+            "{job}"
+        );
+    }
+    // The host is left out by its mark even under another name.
+    let mut renamed = k.clone();
+    let host = renamed.runvars.remove("host").unwrap();
+    renamed.runvars.insert("build_host_name".into(), host);
+    renamed.synth.insert("build_host_name".into());
+    assert_eq!(
+        build_identity("j", &renamed).unwrap(),
+        build_identity("j", k).unwrap()
+    );
+    let mut current = crossed("arm-before.txt");
+    let t = current.jobs.get_mut("test-arm64-arm64-xl").unwrap();
+    t.set(DIKERNEL_RUNVAR, "180000.build-arm64-pvops");
+    let flights: Flights = [
+        ("180100".to_owned(), current),
+        ("180000".to_owned(), earlier),
+    ]
+    .into();
+    let o = dikernel_outputs(&flights, "180100", "test-arm64-arm64-xl").unwrap();
+    assert_eq!(o.kernel_ver, "6.1.119+");
+    assert_eq!(o.kerndist, "180000/build-arm64-pvops/build/kerndist.tar.gz");
+    // Written back, it is the same listing (less osstest's value padding).
+    let text = std::fs::read_to_string(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/flights/earlier-180000-a.txt"),
+    )
+    .unwrap();
+    let unpadded: String = text
+        .lines()
+        .map(|l| format!("{}\n", l.trim_end()))
+        .collect();
+    assert_eq!(plain::write(&flights["180000"]), unpadded);
+}
+
+/// From osstest's listings alone reuse cannot be decided (no statuses),
+/// and the reason says so, for each earlier build looked at.
+#[test]
+fn reuse_from_a_listing_says_why_not() {
+    let current = crossed("arm-before.txt");
+    let earlier = listing("earlier-180000-a.txt").jobs.unwrap();
+    let plan = reuse_candidates(&current, &[("180000".to_owned(), earlier)].into());
+    assert!(plan.reuse.is_empty());
+    let reasons: Vec<(&str, &str)> = plan
+        .rebuild
+        .iter()
+        .map(|r| (r.job.as_str(), r.reason.as_str()))
+        .collect();
+    let why = "no status (a listing carries none: read the flight from osstest's database)";
+    assert_eq!(
+        reasons,
+        [
+            (
+                "build-arm64-pvops",
+                format!("no earlier build will do: 180000.build-arm64-pvops: {why}").as_str()
+            ),
+            (
+                "build-armhf-pvops",
+                format!("no earlier build will do: 180000.build-armhf-pvops: {why}").as_str()
+            ),
+        ]
+    );
+    assert_eq!(
+        plan.rebuild[0].considered[0].job,
+        "180000.build-arm64-pvops"
+    );
+}
+
+/// `standalone-generate-dump-flight-runvars` prefixes each line with the
+/// branch: a flight per branch. (Before: "given twice".) The same kernel
+/// build on two branches, differing only in scheduling runvars
+/// (`hostalloc_*` on the smoke branch, `build_lvextend_max`), is one
+/// build, so one branch reuses the other's.
+#[test]
+fn dump_of_two_branches_shares_kernel_builds() {
+    let l = listing("dump-standalone.txt");
+    assert_eq!(l.form, plain::Form::Dump);
+    let mut branches = l.branches.unwrap();
+    assert_eq!(
+        branches.keys().collect::<Vec<_>>(),
+        ["xen-unstable", "xen-unstable-smoke"]
+    );
+    for f in branches.values_mut() {
+        cross_arm(f, DEFAULT_BUILD_ARCH).unwrap();
+    }
+    let unstable = &branches["xen-unstable"];
+    let smoke = &branches["xen-unstable-smoke"];
+    assert_eq!(
+        smoke.jobs["build-arm64-pvops"].get("hostalloc_maxbonus_variation"),
+        Some("0")
+    );
+    assert_eq!(
+        unstable.jobs["build-arm64-pvops"].get("build_lvextend_max"),
+        Some("50")
+    );
+    for job in ["build-arm64-pvops", "build-armhf-pvops"] {
+        assert_eq!(
+            build_identity(job, &unstable.jobs[job]).unwrap(),
+            build_identity(job, &smoke.jobs[job]).unwrap(),
+            "{job}"
+        );
+    }
+    // As if the xen-unstable flight had run and passed.
+    let mut ran = unstable.clone();
+    for (name, j) in ran.jobs.iter_mut() {
+        j.status = Some("pass".into());
+        if j.is_kernel_build(name) {
+            j.runvars
+                .insert("path_kerndist".into(), "build/kerndist.tar.gz".into());
+            j.runvars.insert("kernel_ver".into(), "6.1.119+".into());
+            j.synth
+                .extend(["path_kerndist".into(), "kernel_ver".into()]);
+        }
+    }
+    let plan = reuse_candidates(smoke, &[("check_xen_unstable".to_owned(), ran)].into());
+    let reused: Vec<&str> = plan.reuse.iter().map(|r| r.reference.as_str()).collect();
+    assert_eq!(
+        reused,
+        [
+            "check_xen_unstable.build-arm64-pvops",
+            "check_xen_unstable.build-armhf-pvops"
+        ]
+    );
+    let e = plain::read(
+        &std::fs::read_to_string(
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/flights/dump-standalone.txt"),
+        )
+        .unwrap(),
+        "dump-standalone.txt",
+    )
+    .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "dump-standalone.txt:1: a standalone-generate-dump-flight-runvars listing of the \
+         branches xen-unstable, xen-unstable-smoke, not one flight"
+    );
+}
+
+/// A bisection pins `host=NAME`: the rewrite leaves that kernel build on
+/// its host and says so, rather than moving it to amd64 and keeping the
+/// ARM host.
+#[test]
+fn pinned_kernel_build_left_alone_and_reported() {
+    let (_, mut f) = fixture("arm-before.txt");
+    f.jobs
+        .get_mut("build-arm64-pvops")
+        .unwrap()
+        .set("host", "laxton0");
+    let before = f.jobs["build-arm64-pvops"].clone();
+    let r = cross_arm(&mut f, DEFAULT_BUILD_ARCH).unwrap();
+    assert_eq!(f.jobs["build-arm64-pvops"], before);
+    assert_eq!(r.pinned.len(), 1);
+    assert_eq!(
+        (r.pinned[0].job.as_str(), r.pinned[0].host.as_str()),
+        ("build-arm64-pvops", "laxton0")
+    );
+    assert!(r.changes.iter().all(|c| c.job != "build-arm64-pvops"));
+    // The armhf build, not pinned, moves; arm64 tests boot the native build.
+    assert_eq!(f.jobs["build-armhf-pvops"].get("build_arch"), Some("amd64"));
+    assert_eq!(
+        f.jobs["test-arm64-arm64-xl"].get(DIKERNEL_RUNVAR),
+        Some("build-arm64-pvops")
+    );
+    assert!(
+        !BuildPlan::from_runvars(&f.jobs["build-arm64-pvops"].runvars)
+            .unwrap()
+            .is_cross()
+    );
 }

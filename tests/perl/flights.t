@@ -240,4 +240,52 @@ dies_like { flight_cross_arm($before, { buildarch => 'amd64' }) }
         'sharing class of another arch';
 }
 
+# osstest's own listings: the form is said, the ~ is a mark, a dump is a
+# flight per branch, and reuse from a listing says why it cannot be.
+{
+    my $a = flight_parse(slurp("$dir/earlier-180000-a.txt"), 'earlier-180000-a.txt');
+    is($a->{form}, 'mg-show-flight-runvars -a', '-a listing recognised');
+    my $k = $a->{jobs}{'build-arm64-pvops'};
+    is($k->{runvars}{kernel_ver}, '6.1.119+', 'kernel_ver~ is runvar kernel_ver');
+    ok(!exists $k->{runvars}{'kernel_ver~'}, 'the mark is not part of the name');
+    ok(scalar(grep { $_ eq 'host' } @{ $k->{synth} }), 'host marked synthetic');
+    is(build_identity($k->{runvars}, 'k')->{digest},
+       build_identity($earlier->{'build-arm64-pvops'}{runvars}, 'k')->{digest},
+       'identity: what the build recorded does not count');
+    like(flight_format($a->{jobs}), qr/^build-arm64-pvops +kernel_ver~ +6\.1\.119\+$/m,
+         'written back with the mark');
+    my %ran = %$after;
+    $ran{'test-arm64-arm64-xl'} = { %{ $after->{'test-arm64-arm64-xl'} },
+        runvars => { %{ $after->{'test-arm64-arm64-xl'}{runvars} },
+                     dikernelbuildjob => '180000.build-arm64-pvops' } };
+    is(dikernel_outputs('180100', 'test-arm64-arm64-xl', { 180100 => \%ran, 180000 => $a->{jobs} })
+           ->{kernel_ver}, '6.1.119+', 'outputs resolve from an -a listing');
+    my $p = reuse_candidates($after, { 180000 => $a->{jobs} });
+    is_deeply($p->{reuse}, [], 'no reuse without statuses');
+    like($p->{rebuild}[0]{reason}, qr/^no earlier build will do: 180000\.build-arm64-pvops: no status \(a listing carries none: read the flight from osstest's database\)$/,
+         'and the reason says so');
+    is($p->{rebuild}[0]{considered}[0]{job}, '180000.build-arm64-pvops', 'what was considered');
+
+    my $d = flight_parse(slurp("$dir/dump-standalone.txt"), 'dump-standalone.txt');
+    is($d->{form}, 'standalone-generate-dump-flight-runvars', 'dump recognised');
+    ok(!defined $d->{jobs}, 'a dump has no single flight');
+    is_deeply([ sort keys %{ $d->{branches} } ], [ 'xen-unstable', 'xen-unstable-smoke' ], 'a flight per branch');
+    my %x = map { $_ => flight_cross_arm($d->{branches}{$_})->{jobs} } keys %{ $d->{branches} };
+    is(build_identity($x{'xen-unstable-smoke'}{'build-arm64-pvops'}{runvars})->{digest},
+       build_identity($x{'xen-unstable'}{'build-arm64-pvops'}{runvars})->{digest},
+       'scheduling-only runvars do not make two builds');
+
+    my %pinned = %$before;
+    $pinned{'build-armhf-pvops'} = { %{ $before->{'build-armhf-pvops'} },
+        runvars => { %{ $before->{'build-armhf-pvops'}{runvars} }, host => 'cubietruck-gleizes' } };
+    my $r = flight_cross_arm(\%pinned);
+    is_deeply([ map { "$_->{job} $_->{host}" } @{ $r->{pinned} } ], [ 'build-armhf-pvops cubietruck-gleizes' ],
+              'pinned kernel build reported');
+    is_deeply($r->{jobs}{'build-armhf-pvops'}, $pinned{'build-armhf-pvops'}, 'and left alone');
+    like($r->{pinned}[0]{message}, qr/^job build-armhf-pvops: runvar host=cubietruck-gleizes pins the build to that host: left as it is/,
+         'the message says why');
+}
+dies_like { flight_parse("j arch amd64\nj host-name x\n", 'l.txt') }
+    qr/: l\.txt:2: job j: "host-name" is not a runvar name /, 'not a runvar name';
+
 done_testing();
