@@ -234,6 +234,10 @@ C<$CARGO_TARGET_DIR> first if that is set); build it with
 C<cargo build --release> at the top of the source tree.
 C<$Osstest::Core::SHARED_OBJECT> says which file was loaded.
 
+Moving osstest's call sites onto these functions, one at a time, is
+described, with the lines of Perl that replace today's code, in
+L<Osstest::Core::Migration>.
+
 =head1 FUNCTIONS
 
 =head2 arch_info($debian_arch)
