@@ -262,7 +262,7 @@ fn package_builds_lints_clean_and_works_installed() {
     assert!(
         !root
             .join("usr/lib")
-            .join(&arch_multiarch(&arch))
+            .join(arch_multiarch(&arch))
             .join("perl5")
             .exists()
             || !contains_core(&root.join("usr/lib").join(arch_multiarch(&arch))),
