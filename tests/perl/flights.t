@@ -7,19 +7,10 @@ use Test::More;
 use Osstest::Core;
 use File::Temp qw(tempfile);
 
+use lib 'tests/perl/lib';
+use OsstestCoreTest::FlightDb qw(slurp dies_like);
+
 my $dir = 'tests/flights';
-sub slurp ($) {
-    my ($file) = @_;
-    open my $fh, '<', $file or die "$file: $!";
-    local $/;
-    return scalar <$fh>;
-}
-sub dies_like (&$$) {
-    my ($code, $re, $what) = @_;
-    my $ok = eval { $code->(); 1 };
-    ok(!$ok, "$what: dies");
-    like($@, $re, "$what: message");
-}
 
 my $before = flight_parse(slurp("$dir/arm-before.txt"), 'arm-before.txt')->{jobs};
 my $golden = slurp("$dir/arm-after.txt");

@@ -1,5 +1,5 @@
-# The round trip through osstest's database that tests/perl/flight_db_*.t
-# run against a real server: flights loaded as make-flight and a run leave
+# Helpers of the Perl tests (slurp, dies_like), and the round trip through
+# osstest's database that tests/perl/flight_db_*.t run against a real server: flights loaded as make-flight and a run leave
 # them, then flight_from_db -> flight_cross_arm -> reuse_candidates ->
 # reuse_apply -> flight_apply_db, and every refusal.
 package OsstestCoreTest::FlightDb;
@@ -9,7 +9,7 @@ use warnings;
 use Test::More;
 use Osstest::Core;
 
-our @EXPORT = qw(slurp load_flight round_trip);
+our @EXPORT = qw(slurp dies_like load_flight round_trip);
 use Exporter 'import';
 
 my $dir = 'tests/flights';
