@@ -59,7 +59,7 @@ sub _find_shared_object () {
         return $env if -f $env;
         die "Osstest::Core: OSSTEST_CORE_SO=$env: no such file\n";
     }
-    my $top = File::Spec->rel2abs(File::Spec->catdir(dirname(__FILE__), '..'));
+    my $top = dirname(dirname(File::Spec->rel2abs(__FILE__)));
     my $installed = "$top/auto/Osstest/Core/Core.so";
     return $installed if -f $installed;
     my @targets;

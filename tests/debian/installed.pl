@@ -44,6 +44,7 @@ like($k->{version}, qr/^\d+\.\d+\.\d+-\d+-amd64$/, "kernel_info: $k->{version}")
 my $u = call('kernel_unpick', $deb, "$work/tree",
              { modules => [ 'kernel/fs/', 'kernel/lib/', 'kernel/crypto/' ] });
 ok($u->{extracted_modules} > 10, "kernel_unpick: $u->{extracted_modules} modules");
+like(call('image_file', "$work/tree/$u->{image}")->{format}, qr/^x86 bzImage/, 'image_file');
 my $c = call('module_closure', "$work/tree/$u->{module_dir}", { classic => 0, include => ['ext4'] });
 ok(scalar(grep { $_->{name} eq 'jbd2' } @{ $c->{modules} }), 'module_closure: ext4 needs jbd2');
 mkdir "$work/deb" or die "$work/deb: $!";
