@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::{exit, Command};
 use std::time::Instant;
 
-use osstest_core::format::initrd::Compression;
+use osstest_core::format::compress::Compression;
 use osstest_core::installer::{di_kernel, Options};
 
 const HELP: &str = "\

@@ -15,7 +15,8 @@
 use std::path::PathBuf;
 use std::process::exit;
 
-use osstest_core::format::initrd::{self, AppendOptions, Compression, Segment};
+use osstest_core::format::compress::Compression;
+use osstest_core::format::initrd::{self, AppendOptions, Segment};
 
 fn usage() -> ! {
     eprintln!(

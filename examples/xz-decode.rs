@@ -22,7 +22,7 @@ fn main() {
     let mut f = std::fs::File::open(file).expect("open FILE");
     let mut head = [0u8; 6];
     f.read_exact(&mut head).expect("read FILE");
-    let kind = Compression::from_magic(&head);
+    let kind = Compression::from_magic_readable(&head);
     let f = io::Cursor::new(head).chain(f);
     let start = Instant::now();
     let mut d = Decompressor::with_threads(kind, f, threads).expect("decoder");

@@ -461,7 +461,7 @@ fn softdep_on_a_module_read_before_it() {
 #[test]
 #[ignore = "needs Debian's archive: run tests/run"]
 fn every_compression_holds_the_same_archive() {
-    use osstest_core::format::initrd::Compression;
+    use osstest_core::format::compress::Compression;
     let deb = boot::fetch(&["kernel", "bookworm", "armhf", "armmp"]);
     let tmp = tempfile::tempdir().unwrap();
     let cpio_of = |compression: Compression, level: Option<u32>, tool: &str| -> Vec<u8> {

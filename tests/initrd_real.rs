@@ -6,8 +6,9 @@ use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
+use osstest_core::format::compress::Compression;
 use osstest_core::format::cpio::{Kind, Tree, Writer};
-use osstest_core::format::initrd::{self, AppendOptions, Budget, Compression, Segment};
+use osstest_core::format::initrd::{self, AppendOptions, Budget, Segment};
 
 mod common;
 use common::fetch;

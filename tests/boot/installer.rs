@@ -24,8 +24,9 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use osstest_core::format::compress::Compression;
 use osstest_core::format::cpio::Tree;
-use osstest_core::format::initrd::{self, AppendOptions, Compression, Segment};
+use osstest_core::format::initrd::{self, AppendOptions, Segment};
 
 use super::checks::{self, Check, Report, MARK};
 use super::{disk, qemu};

@@ -27,8 +27,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
+use osstest_core::format::compress::Compression;
 use osstest_core::format::cpio::Tree;
-use osstest_core::format::initrd::{self, AppendOptions, Compression, Segment};
+use osstest_core::format::initrd::{self, AppendOptions, Segment};
 
 pub use checks::MARK;
 

@@ -1,32 +1,180 @@
-//! A writer that counts the bytes going through it (for offsets in error
-//! messages and sizes in reports), shared by the cpio, initrd and
-//! installer writers.
+//! Small readers and writers that wrap another, shared by every format:
+//!
+//! - [`Counting`] counts the bytes going through (offsets in error
+//!   messages, sizes in reports) and, reading, whether the stream ended;
+//! - [`Hashing`] hashes them (a package's `md5sums`, an output's sha256);
+//! - [`Exact`] reads exactly a given number of bytes: an underlying
+//!   stream that ends first is an error, not a short read (ar and tar
+//!   readers would otherwise hand a truncated member on as complete).
 
-use std::io::{self, Write};
+use std::io::{self, BufRead, Read, Write};
 
-/// Counts the bytes written through it.
-pub(crate) struct Counting<W> {
-    /// The writer underneath.
-    pub(crate) inner: W,
-    /// Bytes written so far.
-    pub(crate) written: u64,
+use sha2::Digest;
+
+/// Counts the bytes read or written through it.
+pub(crate) struct Counting<T> {
+    /// The reader or writer underneath.
+    pub(crate) inner: T,
+    /// Bytes read (or consumed) or written so far.
+    pub(crate) count: u64,
+    /// Whether a read found the end of the stream.
+    pub(crate) hit_eof: bool,
 }
 
-impl<W> Counting<W> {
+impl<T> Counting<T> {
     /// Counts from zero.
-    pub(crate) fn new(inner: W) -> Counting<W> {
-        Counting { inner, written: 0 }
+    pub(crate) fn new(inner: T) -> Counting<T> {
+        Counting {
+            inner,
+            count: 0,
+            hit_eof: false,
+        }
+    }
+}
+
+impl<R: Read> Read for Counting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if n == 0 && !buf.is_empty() {
+            self.hit_eof = true;
+        }
+        self.count += n as u64;
+        Ok(n)
+    }
+}
+
+impl<R: BufRead> BufRead for Counting<R> {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        self.inner.fill_buf()
+    }
+
+    fn consume(&mut self, amt: usize) {
+        self.count += amt as u64;
+        self.inner.consume(amt);
     }
 }
 
 impl<W: Write> Write for Counting<W> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         let n = self.inner.write(buf)?;
-        self.written += n as u64;
+        self.count += n as u64;
         Ok(n)
     }
 
     fn flush(&mut self) -> io::Result<()> {
         self.inner.flush()
+    }
+}
+
+/// Hashes the bytes read or written through it with `D` (md5, sha256).
+pub(crate) struct Hashing<T, D> {
+    /// The reader or writer underneath.
+    pub(crate) inner: T,
+    /// The hash of what went through so far.
+    pub(crate) digest: D,
+}
+
+impl<T, D: Digest> Hashing<T, D> {
+    /// Hashes from the start.
+    pub(crate) fn new(inner: T) -> Hashing<T, D> {
+        Hashing {
+            inner,
+            digest: D::new(),
+        }
+    }
+}
+
+impl<R: Read, D: Digest> Read for Hashing<R, D> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.digest.update(&buf[..n]);
+        Ok(n)
+    }
+}
+
+impl<W: Write, D: Digest> Write for Hashing<W, D> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.digest.update(&buf[..n]);
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// Reads exactly `left` more bytes of `inner`.
+pub(crate) struct Exact<R> {
+    inner: R,
+    left: u64,
+}
+
+impl<R: Read> Exact<R> {
+    /// The next `size` bytes of `inner`.
+    pub(crate) fn new(inner: R, size: u64) -> Exact<R> {
+        Exact { inner, left: size }
+    }
+
+    /// [`Read::read`], with `truncated(left)` saying what is wrong when
+    /// the stream ends `left` bytes early.
+    pub(crate) fn read_or(
+        &mut self,
+        buf: &mut [u8],
+        truncated: impl FnOnce(u64) -> String,
+    ) -> io::Result<usize> {
+        if self.left == 0 || buf.is_empty() {
+            return Ok(0);
+        }
+        let want = buf.len().min(self.left.min(usize::MAX as u64) as usize);
+        let n = self.inner.read(&mut buf[..want])?;
+        if n == 0 {
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                truncated(self.left),
+            ));
+        }
+        self.left -= n as u64;
+        Ok(n)
+    }
+}
+
+impl<R: Read> Read for Exact<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.read_or(buf, |left| {
+            format!("archive truncated: {left} bytes of the member missing")
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_hashes_and_bounds() {
+        let mut r = Counting::new(&b"abcdef"[..]);
+        let mut buf = [0u8; 4];
+        assert_eq!(r.read(&mut buf).unwrap(), 4);
+        assert!(!r.hit_eof);
+        io::copy(&mut r, &mut io::sink()).unwrap();
+        assert_eq!((r.count, r.hit_eof), (6, true));
+
+        let mut w = Hashing::<_, sha2::Sha256>::new(Counting::new(Vec::new()));
+        w.write_all(b"abc").unwrap();
+        assert_eq!(w.inner.count, 3);
+        assert_eq!(
+            format!("{:x}", w.digest.finalize()),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+
+        let mut e = Exact::new(&b"abc"[..], 5);
+        let err = io::copy(&mut e, &mut io::sink()).unwrap_err();
+        assert!(
+            err.to_string().contains("2 bytes of the member missing"),
+            "{err}"
+        );
+        let mut e = Exact::new(&b"abcdef"[..], 2);
+        assert_eq!(io::copy(&mut e, &mut io::sink()).unwrap(), 2);
     }
 }

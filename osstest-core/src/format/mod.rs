@@ -9,6 +9,5 @@
 pub mod compress;
 pub mod cpio;
 pub mod deb;
-pub(crate) mod exact;
 pub mod initrd;
 pub(crate) mod io;

@@ -23,8 +23,7 @@ use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
-use crate::format::compress::Compression as FileCompression;
-use crate::format::initrd::{compress_piece, Compression, Piece};
+use crate::format::compress::{compress_piece, Compression, Piece};
 use crate::kernel::modinfo::ModuleInfo;
 use crate::kernel::modules::{
     module_name_from_path, Closure, KernelModules, Matcher, Module, Selection, Want,
@@ -464,7 +463,7 @@ struct ReadModule {
 fn stored_name(path: &str, keep_compression: bool) -> Option<(String, String, &str)> {
     let (moddir, rel) = split_moddir(path)?;
     let file = rel.rsplit('/').next().unwrap_or(rel);
-    let stored_rel = match FileCompression::from_name(file) {
+    let stored_rel = match Compression::from_suffix(file) {
         Some((_, stem)) if !keep_compression => {
             format!("{}{stem}", &rel[..rel.len() - file.len()])
         }

@@ -14,7 +14,7 @@ use crate::kernel::modules::{Missing, Reason};
 use crate::kernel::KernelSource;
 
 use super::collect::Collected;
-use super::segment::{hex, SegmentReport};
+use super::segment::SegmentReport;
 use super::{io_err, InstallerError, Options, Staging};
 
 /// The manifest written as `manifest.json`.
@@ -166,7 +166,7 @@ fn sha256_file(path: &Path) -> Result<(u64, String), InstallerError> {
     let mut f = File::open(path).map_err(io_err(path, "opening"))?;
     let mut h = Sha256::new();
     let n = io::copy(&mut f, &mut h).map_err(io_err(path, "reading"))?;
-    Ok((n, hex(&h.finalize())))
+    Ok((n, format!("{:x}", h.finalize())))
 }
 
 /// Gathers the manifest. `names`: the staged outputs, in the order image,

@@ -49,7 +49,8 @@ use serde::{Deserialize, Serialize};
 pub use manifest::{Manifest, ModuleEntry, ModulesSummary, OutputFile};
 pub use segment::SegmentReport;
 
-use crate::format::initrd::{self, Budget, Compression};
+use crate::format::compress::Compression;
+use crate::format::initrd::{self, Budget};
 use crate::kernel::modules::ModulesError;
 use crate::kernel::{KernelError, KernelSource};
 
@@ -312,7 +313,10 @@ pub fn di_kernel(
     set_mode_0644(&staging.path(&image_name))?;
 
     // The segment, then the combined initrd.
-    let seg_name = format!("modules.cpio{}", suffix(opts.compression));
+    let seg_name = match opts.compression.suffix() {
+        "" => "modules.cpio".to_owned(),
+        s => format!("modules.cpio.{s}"),
+    };
     let seg_path = staging.path(&seg_name);
     let seg_file = fs::File::create(&seg_path).map_err(io_err(&seg_path, "creating"))?;
     let segment = segment::write(&src, &collected, opts, &seg_file)?;
@@ -356,13 +360,4 @@ pub fn di_kernel(
     set_mode_0644(&manifest_path)?;
     staging.publish(outdir, &names, "manifest.json")?;
     Ok(manifest)
-}
-
-fn suffix(c: Compression) -> &'static str {
-    match c {
-        Compression::Gzip => ".gz",
-        Compression::Xz => ".xz",
-        Compression::Zstd => ".zst",
-        _ => "",
-    }
 }

@@ -7,8 +7,9 @@ use std::io::{self, BufWriter, Read, Write};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+use crate::format::compress::{compress_piece, Compression, Encoder, Piece};
 use crate::format::cpio::{self, Writer};
-use crate::format::initrd::{compress_piece, Compression, Encoder, Piece};
+use crate::format::io::{Counting, Hashing};
 use crate::kernel::modules::kmod_index;
 use crate::kernel::KernelSource;
 use rayon::prelude::*;
@@ -35,26 +36,6 @@ pub struct SegmentReport {
     pub module_bytes: u64,
     /// The index and tree files written beside them.
     pub files: Vec<String>,
-}
-
-/// Counts and hashes what goes through.
-struct Tally<W> {
-    inner: W,
-    bytes: u64,
-    hash: Sha256,
-}
-
-impl<W: Write> Write for Tally<W> {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let n = self.inner.write(buf)?;
-        self.bytes += n as u64;
-        self.hash.update(&buf[..n]);
-        Ok(n)
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        self.inner.flush()
-    }
 }
 
 enum Data<'a> {
@@ -125,11 +106,9 @@ pub(super) fn write(
     files.sort_by(|a, b| cpio::name::compare(&a.0, &b.0));
 
     let level = opts.level.unwrap_or(opts.compression.default_level());
-    let tally = Tally {
-        inner: BufWriter::with_capacity(1 << 20, out),
-        bytes: 0,
-        hash: Sha256::new(),
-    };
+    // Counted and hashed as it is written.
+    let tally: Hashing<_, Sha256> =
+        Hashing::new(Counting::new(BufWriter::with_capacity(1 << 20, out)));
     let enc = Encoder::new(opts.compression, level, 2, tally).map_err(werr)?;
     // For gzip, the modules not compressed while the source was read (the
     // ones the closure added) are compressed now, on all cores, rather
@@ -193,17 +172,12 @@ pub(super) fn write(
     tally.flush().map_err(werr)?;
     Ok(SegmentReport {
         compression: opts.compression,
-        size: tally.bytes,
-        sha256: hex(&tally.hash.finalize()),
+        size: tally.inner.count,
+        sha256: format!("{:x}", tally.digest.finalize()),
         cpio_size,
         moddir: c.moddir.clone(),
         modules: c.closure.included.len(),
         module_bytes,
         files: extra,
     })
-}
-
-/// Lower-case hex of a digest.
-pub(super) fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

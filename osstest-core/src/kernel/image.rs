@@ -49,7 +49,7 @@ impl ImageArch {
     /// Recognises an image from its first bytes (up to [`HEAD_BYTES`]);
     /// `None` if the format is not one of those above.
     pub fn detect(head: &[u8]) -> Option<ImageArch> {
-        let c = Compression::from_magic(head);
+        let c = Compression::from_magic_readable(head);
         if c != Compression::None {
             let mut plain = Vec::with_capacity(HEAD_BYTES);
             let d = Decompressor::with_threads(c, head, 1).ok()?;

@@ -59,7 +59,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::format::compress::{Compression, Decompressor};
 use crate::format::deb::{Control, DebError, DebReader};
-use crate::format::exact::Exact;
+use crate::format::io::{Counting, Exact};
 use crate::kernel::modinfo::{ModinfoError, ModuleInfo};
 
 /// What can go wrong reading or unpicking a kernel. Every message names
@@ -221,25 +221,6 @@ impl Entry<'_> {
     }
 }
 
-/// Counts bytes and remembers whether the stream ended, so a tar that
-/// stops at a header boundary without its end marker is caught.
-struct Tracked<R> {
-    inner: R,
-    offset: u64,
-    hit_eof: bool,
-}
-
-impl<R: Read> Read for Tracked<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        if n == 0 && !buf.is_empty() {
-            self.hit_eof = true;
-        }
-        self.offset += n as u64;
-        Ok(n)
-    }
-}
-
 /// Normalises an archive member name: strips leading `/` and `./`, drops
 /// `.` components and empty ones; `..` is an error. `""` means the root.
 pub fn normalise(name: &str) -> Result<String, String> {
@@ -265,7 +246,7 @@ pub fn classify(path: &str) -> (Role, Option<&str>) {
         let (ver, inner) = rest.split_once('/').unwrap_or((rest, ""));
         let name = inner.rsplit('/').next().unwrap_or("");
         let is_ko = name.ends_with(".ko")
-            || Compression::from_name(name).is_some_and(|(_, stem)| stem.ends_with(".ko"));
+            || Compression::from_suffix(name).is_some_and(|(_, stem)| stem.ends_with(".ko"));
         let role = if is_ko && !inner.is_empty() {
             Role::Module
         } else {
@@ -405,7 +386,7 @@ impl Selection {
             .and_then(|r| r.split_once('/'))
             .map_or("", |(_, r)| r);
         let file = rel.rsplit('/').next().unwrap_or(rel);
-        let stem = Compression::from_name(file).map_or(file, |(_, s)| s);
+        let stem = Compression::from_suffix(file).map_or(file, |(_, s)| s);
         let name = stem.strip_suffix(".ko").unwrap_or(stem).replace('-', "_");
         self.modules
             .iter()
@@ -640,12 +621,9 @@ impl KernelSource {
         what: &str,
         f: &mut dyn FnMut(&mut Entry<'_>) -> Result<(), KernelError>,
     ) -> Result<(), KernelError> {
-        let tracked = Tracked {
-            inner: stream,
-            offset: 0,
-            hit_eof: false,
-        };
-        let mut ar = tar::Archive::new(tracked);
+        // Counted, and whether the stream ended noted, so a tar that stops
+        // at a header boundary without its end marker is caught.
+        let mut ar = tar::Archive::new(Counting::new(stream));
         let mut last = String::from("its start");
         {
             let entries = ar
@@ -723,7 +701,7 @@ impl KernelSource {
                     io::ErrorKind::UnexpectedEof,
                     format!(
                         "archive truncated at offset {}: no end-of-archive marker",
-                        rest.offset
+                        rest.count
                     ),
                 ),
             ));
@@ -911,7 +889,7 @@ impl KernelSource {
                         }
                     }
                     let name = e.path.rsplit('/').next().unwrap_or("");
-                    let comp = Compression::from_name(name)
+                    let comp = Compression::from_suffix(name)
                         .map_or(Compression::None, |(c, _)| c);
                     *module_compression.entry(comp.suffix().to_owned()).or_default() += 1;
                     let dir = e.path.split('/').take(if e.path.starts_with("usr/") { 4 } else { 3 });
@@ -1090,11 +1068,11 @@ impl KernelSource {
         bytes: &'b [u8],
     ) -> Result<(ModuleInfo, Cow<'b, [u8]>), KernelError> {
         let name = member.rsplit('/').next().unwrap_or(member);
-        let comp = Compression::from_name(name).map_or(Compression::None, |(c, _)| c);
+        let comp = Compression::from_suffix(name).map_or(Compression::None, |(c, _)| c);
         let plain: Cow<'b, [u8]> = if comp == Compression::None {
             Cow::Borrowed(bytes)
         } else {
-            if Compression::from_magic(bytes) != comp {
+            if Compression::from_magic_readable(bytes) != comp {
                 return Err(self.member_err(
                     member,
                     format!("named .{} but not {comp}-compressed", comp.suffix()),

@@ -29,6 +29,7 @@ use goblin::elf::Elf;
 use serde::Serialize;
 
 use crate::build::arch::Endian;
+use crate::format::compress::Compression;
 
 /// Why a module's bytes could not be read.
 ///
@@ -196,23 +197,14 @@ fn strings(data: &[u8]) -> impl Iterator<Item = &[u8]> {
     data.split(|&b| b == 0).filter(|s| !s.is_empty())
 }
 
-fn compressed_magic(bytes: &[u8]) -> Option<&'static str> {
-    if bytes.starts_with(b"\xfd7zXZ\0") {
-        Some("xz")
-    } else if bytes.starts_with(b"\x28\xb5\x2f\xfd") {
-        Some("zstd")
-    } else if bytes.starts_with(b"\x1f\x8b") {
-        Some("gzip")
-    } else {
-        None
-    }
-}
-
 impl ModuleInfo {
     /// Reads a plain (decompressed) kernel module.
     pub fn parse(bytes: &[u8]) -> Result<ModuleInfo, ModinfoError> {
         if !bytes.starts_with(b"\x7fELF") {
-            return Err(ModinfoError::NotElf(compressed_magic(bytes)));
+            let compressed = Some(Compression::from_magic_readable(bytes))
+                .filter(|c| *c != Compression::None)
+                .map(Compression::name);
+            return Err(ModinfoError::NotElf(compressed));
         }
         let header_size = match bytes.get(4) {
             Some(1) => 52,

@@ -3,8 +3,9 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use osstest_core::format::compress::Compression;
 use osstest_core::format::initrd::{
-    self, AppendOptions, AppendReport, Budget, Compression, Inspection, Segment,
+    self, AppendOptions, AppendReport, Budget, Inspection, Segment,
 };
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::Deserialize;

@@ -1,10 +1,28 @@
-//! Decompression of streams: none, gzip, xz and zstd, chosen by name or by
-//! magic, as plain [`Read`]ers.
+//! Compression, in one place: every kind the kernel knows, recognised by
+//! magic or by file name suffix, read as plain [`Read`](std::io::Read)ers
+//! and written by one encoder.
 //!
-//! This is the one place osstest-core decompresses: `.deb` members
+//! Everything osstest-core decompresses goes through here: `.deb` members
 //! (`data.tar.xz`, `control.tar.zst`, ...), kerndist tarballs, compressed
-//! modules (`.ko.xz`, `.ko.zst`, `.ko.gz`) and initrd segments all go
-//! through [`Decompressor`]. Everything streams; nothing is held whole.
+//! modules (`.ko.xz`, `.ko.zst`, `.ko.gz`), kernel images (Debian's arm64
+//! `vmlinuz` is a gzipped `Image`) and initrd segments. Everything
+//! streams; nothing is held whole.
+//!
+//! - [`Compression`]: the kinds, as the kernel's `decompress_method`
+//!   recognises them ([`Compression::from_magic`]), their names and file
+//!   suffixes, and the levels their writers take. gzip, xz and zstd are
+//!   read and written; bzip2, lzma, lzo and lz4 are recognised only, so
+//!   that a message can name them.
+//! - [`Decompressor`]: a reader over any [`Read`](std::io::Read) that
+//!   decodes every gzip member and zstd frame in a row, and xz on several
+//!   threads (below).
+//! - `single_stream`: a reader of exactly one gzip member, xz stream or
+//!   zstd frame from the caller's [`BufRead`](std::io::BufRead), leaving
+//!   the input just after it: initrd segments follow each other that way,
+//!   each compressed on its own.
+//! - `Encoder`: gzip on all cores as one member (`pgzip`), xz with the
+//!   CRC32 check the kernel's decoder needs, zstd; the same bytes whatever
+//!   the thread count.
 //!
 //! # xz on several threads: liblzma against xz2
 //!
@@ -14,9 +32,10 @@
 //! builds on `lzma-sys`, whose bundled liblzma 5.2 predates that decoder,
 //! and its `MtStreamBuilder` builds encoders only; its maintained fork
 //! `liblzma` (0.4, bundling liblzma 5.8) adds `MtStreamBuilder::decoder`,
-//! so this module uses `liblzma` with its `parallel` feature. Measured with `benches/unpick.sh` (best of 3) on
-//! the 2-core build machine while other builds ran (load average 5 to 7,
-//! so only the ratios mean much), decoding the data.tar.xz of
+//! so this module uses `liblzma` with its `parallel` feature. Measured
+//! with `benches/unpick.sh` (best of 3) on the 2-core build machine while
+//! other builds ran (load average 5 to 7, so only the ratios mean much),
+//! decoding the data.tar.xz of
 //! `linux-image-6.1.0-50-arm64` (57 MB, 343 MB out) to nowhere:
 //!
 //! | decoder | wall time |
@@ -34,12 +53,22 @@
 
 mod deflate_join;
 pub(crate) mod pgzip;
+mod read;
+mod write;
 
 use std::fmt;
-use std::io::{self, BufReader, Read};
+use std::io;
 
-/// How a stream is compressed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+use serde::{Deserialize, Serialize};
+
+pub(crate) use pgzip::{compress_piece, Piece};
+pub(crate) use read::single_stream;
+pub use read::{decompress_all, default_threads, Decompressor, Peeked};
+pub(crate) use write::Encoder;
+
+/// How a stream is compressed: every kind the kernel recognises.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Compression {
     /// Not compressed.
     None,
@@ -49,36 +78,62 @@ pub enum Compression {
     Xz,
     /// Zstandard, one or more frames.
     Zstd,
+    /// bzip2 (recognised, not read).
+    Bzip2,
+    /// legacy lzma (recognised, not read).
+    Lzma,
+    /// lzo (recognised, not read).
+    Lzo,
+    /// lz4 (recognised, not read).
+    Lz4,
 }
 
+/// The xz stream header's magic.
+const XZ_MAGIC: &[u8; 6] = b"\xfd7zXZ\0";
+
+/// The compressions this module reads and writes, in suffix order.
+const READABLE: [Compression; 3] = [Compression::Gzip, Compression::Xz, Compression::Zstd];
+
 impl Compression {
-    /// Recognises a compressed stream by its first bytes (at least 6 are
-    /// needed to tell them all apart); anything else is [`Compression::None`].
-    pub fn from_magic(head: &[u8]) -> Compression {
-        if head.starts_with(&[0x1f, 0x8b]) {
-            Compression::Gzip
-        } else if head.starts_with(&[0xfd, b'7', b'z', b'X', b'Z', 0]) {
-            Compression::Xz
-        } else if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
-            Compression::Zstd
-        } else {
-            Compression::None
-        }
+    /// Recognises a compressed stream by its first bytes (6 are enough to
+    /// tell them all apart), as the kernel's `decompress_method` does;
+    /// `None` for anything else (plain data, a cpio archive).
+    pub fn from_magic(head: &[u8]) -> Option<Compression> {
+        Some(match head {
+            [0x1f, 0x8b | 0x9e, ..] => Compression::Gzip,
+            [0xfd, b'7', b'z', b'X', b'Z', 0, ..] => Compression::Xz,
+            [0x28, 0xb5, 0x2f, 0xfd, ..] => Compression::Zstd,
+            [b'B', b'Z', b'h', ..] => Compression::Bzip2,
+            [0x5d, 0, 0, ..] => Compression::Lzma,
+            [0x89, b'L', b'Z', b'O', ..] => Compression::Lzo,
+            [0x02, 0x21, 0x4c, 0x18, ..] => Compression::Lz4,
+            _ => return None,
+        })
     }
 
-    /// The compression a file name's suffix names (`.gz`, `.xz`, `.zst`),
-    /// and the name without it; `None` for an unknown suffix.
-    pub fn from_name(name: &str) -> Option<(Compression, &str)> {
-        for (suffix, c) in [
-            (".gz", Compression::Gzip),
-            (".xz", Compression::Xz),
-            (".zst", Compression::Zstd),
-        ] {
-            if let Some(stem) = name.strip_suffix(suffix) {
-                return Some((c, stem));
-            }
-        }
-        None
+    /// Like [`Compression::from_magic`], but only the compressions this
+    /// module reads: anything else is [`Compression::None`], plain data
+    /// (the loose magic of lzma, `5d 00 00`, can begin an ARM64 `Image`).
+    pub fn from_magic_readable(head: &[u8]) -> Compression {
+        Compression::from_magic(head)
+            .filter(|c| c.is_readable())
+            .unwrap_or(Compression::None)
+    }
+
+    /// Whether this module reads (and writes) it: none, gzip, xz, zstd.
+    pub fn is_readable(self) -> bool {
+        self == Compression::None || READABLE.contains(&self)
+    }
+
+    /// The compression a file name's suffix names (`.gz`, `.xz`, `.zst`:
+    /// those this module reads), and the name without it; `None` for
+    /// another suffix.
+    pub fn from_suffix(name: &str) -> Option<(Compression, &str)> {
+        READABLE.iter().find_map(|&c| {
+            name.strip_suffix(c.suffix())
+                .and_then(|s| s.strip_suffix('.'))
+                .map(|stem| (c, stem))
+        })
     }
 
     /// The usual file name suffix, without the dot (`""` for none).
@@ -88,218 +143,135 @@ impl Compression {
             Compression::Gzip => "gz",
             Compression::Xz => "xz",
             Compression::Zstd => "zst",
+            Compression::Bzip2 => "bz2",
+            Compression::Lzma => "lzma",
+            Compression::Lzo => "lzo",
+            Compression::Lz4 => "lz4",
         }
     }
-}
 
-impl fmt::Display for Compression {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Compression::None => "uncompressed",
+    /// Its name, as options and reports spell it: `none`, `gzip`, `xz`, ...
+    pub fn name(self) -> &'static str {
+        match self {
+            Compression::None => "none",
             Compression::Gzip => "gzip",
             Compression::Xz => "xz",
             Compression::Zstd => "zstd",
-        })
-    }
-}
-
-/// The number of threads the xz decoder uses by default: the machine's
-/// available parallelism, at most 8.
-pub fn default_threads() -> u32 {
-    std::thread::available_parallelism().map_or(1, |n| n.get().min(8) as u32)
-}
-
-/// Above this much memory the xz decoder falls back to one thread
-/// (`xz` uses a quarter of RAM; a data.tar.xz block needs a few MiB).
-const XZ_MEMLIMIT_THREADING: u64 = 1 << 30;
-
-/// A reader whose first bytes were read to recognise its compression.
-pub type Peeked<R> = io::Chain<io::Cursor<Vec<u8>>, R>;
-
-/// A decompressing reader over any [`Read`].
-pub struct Decompressor<R: Read> {
-    inner: Inner<R>,
-}
-
-enum Inner<R: Read> {
-    None(BufReader<R>),
-    Gzip(flate2::bufread::MultiGzDecoder<BufReader<R>>),
-    Xz(liblzma::bufread::XzDecoder<BufReader<R>>),
-    Zstd(zstd::stream::read::Decoder<'static, BufReader<R>>),
-}
-
-impl<R: Read> Decompressor<R> {
-    /// Decompresses `r` as `kind`, xz on [`default_threads`] threads.
-    pub fn new(kind: Compression, r: R) -> io::Result<Self> {
-        Self::with_threads(kind, r, default_threads())
-    }
-
-    /// Decompresses `r` as `kind`; xz on up to `threads` threads (one
-    /// means the single-threaded decoder).
-    pub fn with_threads(kind: Compression, r: R, threads: u32) -> io::Result<Self> {
-        Self::from_buf(kind, BufReader::with_capacity(64 * 1024, r), threads)
-    }
-
-    /// Recognises the compression by magic ([`Compression::from_magic`])
-    /// and decompresses `r`; returns what it found, too.
-    pub fn detect(mut r: R) -> io::Result<(Compression, Decompressor<Peeked<R>>)> {
-        let mut head = [0u8; 6];
-        let mut n = 0;
-        while n < head.len() {
-            match r.read(&mut head[n..]) {
-                Ok(0) => break,
-                Ok(k) => n += k,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(e),
-            }
+            Compression::Bzip2 => "bzip2",
+            Compression::Lzma => "lzma",
+            Compression::Lzo => "lzo",
+            Compression::Lz4 => "lz4",
         }
-        let kind = Compression::from_magic(&head[..n]);
-        let peeked = io::Cursor::new(head[..n].to_vec()).chain(r);
-        Ok((kind, Decompressor::new(kind, peeked)?))
     }
 
-    fn from_buf(kind: Compression, b: BufReader<R>, threads: u32) -> io::Result<Self> {
-        let inner = match kind {
-            Compression::None => Inner::None(b),
-            Compression::Gzip => Inner::Gzip(flate2::bufread::MultiGzDecoder::new(b)),
-            Compression::Xz => {
-                let stream = if threads > 1 {
-                    liblzma::stream::MtStreamBuilder::new()
-                        .threads(threads)
-                        .memlimit_threading(XZ_MEMLIMIT_THREADING)
-                        .memlimit_stop(u64::MAX)
-                        .decoder()
-                } else {
-                    liblzma::stream::Stream::new_stream_decoder(u64::MAX, 0)
-                }
-                .map_err(io::Error::other)?;
-                Inner::Xz(liblzma::bufread::XzDecoder::new_stream(b, stream))
-            }
-            Compression::Zstd => Inner::Zstd(zstd::stream::read::Decoder::with_buffer(b)?),
+    /// Parses the name of a compression that can be written (`none`,
+    /// `gzip`, `xz`, `zstd`), as [`Compression::name`] prints it.
+    pub fn from_name(name: &str) -> Option<Compression> {
+        [Compression::None]
+            .into_iter()
+            .chain(READABLE)
+            .find(|c| c.name() == name)
+    }
+
+    /// The level used when none is given: gzip 5, xz 6, zstd 19.
+    ///
+    /// gzip is libdeflate's level 5: on the bookworm arm64 installer
+    /// segment it is within 1.3% of `gzip -9n` (34,642,824 against
+    /// 34,219,430 bytes; level 6 is within 0.6% and costs a fifth more
+    /// compressing, about 5% of the whole job's time), at a small fraction
+    /// of `gzip -9`'s time.
+    pub fn default_level(self) -> u32 {
+        match self {
+            Compression::Gzip => 5,
+            Compression::Zstd => 19,
+            _ => 6,
+        }
+    }
+
+    /// Checks `level` against what this compression's writer takes: gzip
+    /// 0 to 12 (libdeflate's levels: 1 to 9 as gzip's, 10 to 12 slower
+    /// and smaller), xz 0 to 9, zstd 1 to 22.
+    pub fn check_level(self, level: u32) -> io::Result<()> {
+        let (min, max) = match self {
+            Compression::Gzip => (0, pgzip::MAX_LEVEL),
+            Compression::Xz => (0, 9),
+            Compression::Zstd => (1, 22),
+            _ => return Ok(()),
         };
-        Ok(Decompressor { inner })
-    }
-}
-
-impl<R: Read> Read for Decompressor<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        match &mut self.inner {
-            Inner::None(r) => r.read(buf),
-            Inner::Gzip(r) => r.read(buf),
-            Inner::Xz(r) => r.read(buf),
-            Inner::Zstd(r) => r.read(buf),
+        if (min..=max).contains(&level) {
+            Ok(())
+        } else {
+            Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("{} level {level} ({min}..={max})", self.name()),
+            ))
         }
     }
 }
 
-/// Decompresses a whole small buffer (a module, a control file) whose
-/// compression is recognised by magic.
-pub fn decompress_all(data: &[u8]) -> io::Result<Vec<u8>> {
-    let kind = Compression::from_magic(data);
-    if kind == Compression::None {
-        return Ok(data.to_vec());
+/// In prose: `uncompressed`, `gzip`, `xz`, ...
+impl fmt::Display for Compression {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Compression::None => f.write_str("uncompressed"),
+            other => f.write_str(other.name()),
+        }
     }
-    let mut out = Vec::with_capacity(data.len() * 3);
-    Decompressor::with_threads(kind, data, 1)?.read_to_end(&mut out)?;
-    Ok(out)
+}
+
+/// The integrity check an xz stream header names (`None` if `head` is not
+/// an xz stream header): 0 none, 1 CRC32, 4 CRC64, 10 SHA-256.
+pub(crate) fn xz_check(head: &[u8]) -> Option<u8> {
+    (head.len() >= 8 && head.starts_with(XZ_MAGIC)).then(|| head[7] & 0x0f)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::io::Write;
-
-    fn roundtrip(kind: Compression, compressed: Vec<u8>, plain: &[u8]) {
-        assert_eq!(Compression::from_magic(&compressed), kind);
-        let (k, mut d) = Decompressor::detect(&compressed[..]).unwrap();
-        assert_eq!(k, kind);
-        let mut out = Vec::new();
-        d.read_to_end(&mut out).unwrap();
-        assert_eq!(out, plain);
-        assert_eq!(decompress_all(&compressed).unwrap(), plain);
-    }
-
-    fn sample() -> Vec<u8> {
-        (0..200_000u32)
-            .flat_map(|i| (i % 251).to_le_bytes())
-            .collect()
-    }
 
     #[test]
-    fn gzip_xz_zstd_none() {
-        let plain = sample();
-        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-        gz.write_all(&plain).unwrap();
-        roundtrip(Compression::Gzip, gz.finish().unwrap(), &plain);
-
-        let mut xz = liblzma::write::XzEncoder::new(Vec::new(), 6);
-        xz.write_all(&plain).unwrap();
-        roundtrip(Compression::Xz, xz.finish().unwrap(), &plain);
-
-        roundtrip(
-            Compression::Zstd,
-            zstd::encode_all(&plain[..], 3).unwrap(),
-            &plain,
+    fn magic() {
+        assert_eq!(
+            Compression::from_magic(b"\x1f\x8b\x08"),
+            Some(Compression::Gzip)
         );
-        roundtrip(Compression::None, plain.clone(), &plain);
-    }
-
-    #[test]
-    fn xz_multiblock_on_threads_matches_single() {
-        let plain = sample();
-        let stream = liblzma::stream::MtStreamBuilder::new()
-            .threads(2)
-            .block_size(100_000)
-            .preset(1)
-            .encoder()
-            .unwrap();
-        let mut xz = liblzma::write::XzEncoder::new_stream(Vec::new(), stream);
-        xz.write_all(&plain).unwrap();
-        let c = xz.finish().unwrap();
-        for threads in [1, 2, 4] {
-            let mut out = Vec::new();
-            Decompressor::with_threads(Compression::Xz, &c[..], threads)
-                .unwrap()
-                .read_to_end(&mut out)
-                .unwrap();
-            assert_eq!(out, plain, "{threads} threads");
-        }
-    }
-
-    #[test]
-    fn corrupt_and_truncated_are_errors() {
-        let plain = sample();
-        let mut xz = liblzma::write::XzEncoder::new(Vec::new(), 6);
-        xz.write_all(&plain).unwrap();
-        let c = xz.finish().unwrap();
-        for cut in [7, 100, c.len() / 2, c.len() - 1] {
-            assert!(decompress_all(&c[..cut]).is_err(), "xz cut at {cut}");
-        }
-        let mut bad = c.clone();
-        let mid = bad.len() / 2;
-        bad[mid] ^= 0x55;
-        assert!(decompress_all(&bad).is_err());
-
-        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-        gz.write_all(&plain).unwrap();
-        let g = gz.finish().unwrap();
-        for cut in [3, 20, g.len() / 2, g.len() - 1] {
-            assert!(decompress_all(&g[..cut]).is_err(), "gzip cut at {cut}");
-        }
-        let z = zstd::encode_all(&plain[..], 3).unwrap();
-        assert!(decompress_all(&z[..z.len() / 2]).is_err());
+        assert_eq!(Compression::from_magic(XZ_MAGIC), Some(Compression::Xz));
+        assert_eq!(Compression::from_magic(b"BZh9"), Some(Compression::Bzip2));
+        assert_eq!(Compression::from_magic(b"070701"), None);
+        assert_eq!(
+            Compression::from_magic_readable(b"\x5d\0\0\x14"),
+            Compression::None
+        );
+        assert_eq!(xz_check(b"\xfd7zXZ\0\0\x01"), Some(1));
+        assert_eq!(xz_check(b"\x1f\x8b\x08\0\0\0\0\0"), None);
     }
 
     #[test]
     fn names() {
         assert_eq!(
-            Compression::from_name("a.ko.xz"),
+            Compression::from_suffix("a.ko.xz"),
             Some((Compression::Xz, "a.ko"))
         );
         assert_eq!(
-            Compression::from_name("data.tar.zst"),
+            Compression::from_suffix("data.tar.zst"),
             Some((Compression::Zstd, "data.tar"))
         );
-        assert_eq!(Compression::from_name("a.ko"), None);
+        assert_eq!(
+            Compression::from_suffix(".gz"),
+            Some((Compression::Gzip, ""))
+        );
+        assert_eq!(Compression::from_suffix("a.ko"), None);
+        assert_eq!(Compression::from_suffix("a.bz2"), None);
+        for c in [
+            Compression::None,
+            Compression::Gzip,
+            Compression::Xz,
+            Compression::Zstd,
+        ] {
+            assert_eq!(Compression::from_name(c.name()), Some(c));
+        }
+        assert_eq!(Compression::from_name("lz4"), None);
+        assert_eq!(Compression::None.to_string(), "uncompressed");
+        assert_eq!(Compression::Zstd.to_string(), "zstd");
     }
 }

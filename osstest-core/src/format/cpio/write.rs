@@ -55,7 +55,7 @@ impl<W: Write> Writer<W> {
 
     /// Bytes written so far.
     pub fn written(&self) -> u64 {
-        self.inner.written
+        self.inner.count
     }
 
     /// Writes a directory.
@@ -92,7 +92,7 @@ impl<W: Write> Writer<W> {
         };
         self.begin(name)?;
         let ino = self.ino();
-        let offset = self.inner.written;
+        let offset = self.inner.count;
         let io_err = |what: String| {
             let archive = self.archive.clone();
             move |e| Error::Io {
@@ -112,7 +112,7 @@ impl<W: Write> Writer<W> {
             .map_err(io_err(format!("writing the header of member {name}")))?;
         drop(w);
         put(&mut self.inner.inner).map_err(io_err(format!("writing member {name}")))?;
-        self.inner.written += size + (4 - size % 4) % 4;
+        self.inner.count += size + (4 - size % 4) % 4;
         Ok(())
     }
 
@@ -232,7 +232,7 @@ impl<W: Write> Writer<W> {
             .inner
             .flush()
             .map_err(|e| self.io("flushing", e))?;
-        Ok((self.inner.inner, self.inner.written))
+        Ok((self.inner.inner, self.inner.count))
     }
 
     /// Checks `name` and its place in the order; writes missing parents.
@@ -340,7 +340,7 @@ impl<W: Write> Writer<W> {
                 format!("{size} bytes is more than newc's 32-bit size field holds"),
             ));
         };
-        let offset = self.inner.written;
+        let offset = self.inner.count;
         let mut w = builder.write(&mut self.inner, size32);
         let copied = io::copy(&mut data.take(size), &mut w).map_err(|e| Error::Io {
             archive: self.archive.clone(),
@@ -397,7 +397,7 @@ impl<W: Write> Writer<W> {
         Error::Io {
             archive: self.archive.clone(),
             what: what.to_owned(),
-            offset: self.inner.written,
+            offset: self.inner.count,
             source: e,
         }
     }

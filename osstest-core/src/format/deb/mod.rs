@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::format::compress::{Compression, Decompressor};
-use crate::format::exact::Exact;
+use crate::format::io::{Counting, Exact};
 
 /// What can be wrong with a package. Every message names the package file
 /// and, where there is one, the member and offset.
@@ -157,20 +157,6 @@ impl fmt::Display for Member {
     }
 }
 
-/// Counts the bytes read from the package, for error offsets.
-struct Counted<R> {
-    inner: R,
-    offset: u64,
-}
-
-impl<R: Read> Read for Counted<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.offset += n as u64;
-        Ok(n)
-    }
-}
-
 /// The data of one member: exactly its size, and an error (not a short
 /// read) if the package ends before it does.
 pub struct MemberReader<R> {
@@ -213,7 +199,8 @@ pub type DataTar<R> = tar::Archive<Decompressor<MemberReader<R>>>;
 /// Reads a `.deb` from a stream, member by member.
 pub struct DebReader<R> {
     file: PathBuf,
-    r: Option<Counted<R>>,
+    /// The package, counting the bytes read for error offsets.
+    r: Option<Counting<R>>,
     control: Option<Control>,
 }
 
@@ -225,10 +212,7 @@ impl<R: Read> DebReader<R> {
     pub fn new(r: R, file: impl Into<PathBuf>) -> Result<DebReader<R>, DebError> {
         let mut d = DebReader {
             file: file.into(),
-            r: Some(Counted {
-                inner: r,
-                offset: 0,
-            }),
+            r: Some(Counting::new(r)),
             control: None,
         };
         let mut magic = [0u8; 8];
@@ -271,12 +255,12 @@ impl<R: Read> DebReader<R> {
         &self.file
     }
 
-    fn inner(&mut self) -> &mut Counted<R> {
+    fn inner(&mut self) -> &mut Counting<R> {
         self.r.as_mut().expect("DebReader used after data()")
     }
 
     fn offset(&self) -> u64 {
-        self.r.as_ref().map_or(0, |r| r.offset)
+        self.r.as_ref().map_or(0, |r| r.count)
     }
 
     fn format(&self, offset: u64, reason: String) -> DebError {
@@ -417,18 +401,16 @@ impl<R: Read> DebReader<R> {
                     format!("expected {base}.tar, found member {:?}", m.name),
                 ));
             };
-            let c = match rest {
-                "" => Compression::None,
-                ".gz" => Compression::Gzip,
-                ".xz" => Compression::Xz,
-                ".zst" => Compression::Zstd,
-                other => {
+            let c = match Compression::from_suffix(rest) {
+                _ if rest.is_empty() => Compression::None,
+                Some((c, "")) => c,
+                _ => {
                     return Err(self.format(
                         m.offset - 60,
                         format!(
                             "{} uses compression {:?}, which osstest-core does not read \
                              (none, .gz, .xz, .zst)",
-                            m.name, other
+                            m.name, rest
                         ),
                     ))
                 }
@@ -437,7 +419,7 @@ impl<R: Read> DebReader<R> {
         }
     }
 
-    fn member_reader(&mut self, m: &Member) -> MemberReader<&mut Counted<R>> {
+    fn member_reader(&mut self, m: &Member) -> MemberReader<&mut Counting<R>> {
         MemberReader::new(self.inner(), m)
     }
 

@@ -6,9 +6,9 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use super::compress::{self, Compression, Encoder};
-use super::inspect::{inspect, Inspection, SegmentInfo};
+use super::inspect::{inspect, segment_compression, Inspection, SegmentInfo};
 use super::{io_err, Error, Result};
+use crate::format::compress::{self, Compression, Encoder};
 use crate::format::cpio::Tree;
 use crate::format::io::Counting;
 
@@ -120,7 +120,7 @@ pub fn append(
     let base_len = io::copy(&mut f, &mut w).map_err(io_err(base, "copying"))?;
 
     for (i, seg) in segments.iter().enumerate() {
-        let pad = (4 - w.written % 4) % 4;
+        let pad = (4 - w.count % 4) % 4;
         w.write_all(&[0u8; 3][..pad as usize])
             .map_err(io_err(&tmp_path, "writing"))?;
         match seg {
@@ -128,7 +128,7 @@ pub fn append(
                 let mut a = File::open(p).map_err(io_err(p, "opening"))?;
                 let mut head = [0u8; 8];
                 let n = read_head(&mut a, &mut head).map_err(io_err(p, "reading"))?;
-                if compress::detect(&head[..n]).is_none() {
+                if segment_compression(&head[..n]).is_none() {
                     return Err(Error::Format {
                         path: p.display().to_string(),
                         offset: 0,

@@ -2,15 +2,16 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, Read};
+use std::io::{BufRead, BufReader, Read};
 use std::os::unix::fs::FileExt;
 use std::path::Path;
 
 use serde::Serialize;
 
-use super::compress::{self, Compression};
 use super::{io_err, Error, Result};
+use crate::format::compress::{self, Compression};
 use crate::format::cpio::{self, name, Entry, Kind};
+use crate::format::io::Counting;
 
 /// One segment of an initrd.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -73,6 +74,16 @@ pub struct Inspection {
     pub warnings: Vec<String>,
 }
 
+/// What a segment starting with `head` is, as the kernel tells: a
+/// compression it knows, or a plain cpio archive ([`Compression::None`]);
+/// `None` if neither.
+pub(super) fn segment_compression(head: &[u8]) -> Option<Compression> {
+    Compression::from_magic(head).or_else(|| {
+        (head.starts_with(cpio::MAGIC_NEWC) || head.starts_with(cpio::MAGIC_CRC))
+            .then_some(Compression::None)
+    })
+}
+
 /// Calls `visit` for every entry of every segment of the initrd at `path`,
 /// in order, with the entry's data readable (bounded to the entry);
 /// returns the segments. Fails naming the segment and member on anything
@@ -83,10 +94,7 @@ pub fn walk(
 ) -> Result<Vec<SegmentInfo>> {
     let file = File::open(path).map_err(io_err(path, "opening"))?;
     let peek = file.try_clone().map_err(io_err(path, "opening"))?;
-    let mut top = Counting {
-        inner: BufReader::with_capacity(1 << 16, file),
-        pos: 0,
-    };
+    let mut top = Counting::new(BufReader::with_capacity(1 << 16, file));
     let mut segments = Vec::new();
     loop {
         // Zero bytes between segments are skipped, as the kernel does.
@@ -102,7 +110,7 @@ pub fn walk(
                 break;
             }
         }
-        let offset = top.pos;
+        let offset = top.count;
         let mut head = [0u8; 8];
         let n = peek
             .read_at(&mut head, offset)
@@ -113,7 +121,7 @@ pub fn walk(
             offset,
             problem,
         };
-        let Some(compression) = compress::detect(head) else {
+        let Some(compression) = segment_compression(head) else {
             return Err(fmt(format!(
                 "unrecognised data {head:02x?} (neither a cpio archive nor a compression the kernel knows)"
             )));
@@ -144,8 +152,14 @@ pub fn walk(
             read_archive(&mut reader, &mut info, &mut visit)?;
             info.uncompressed_size = reader.offset();
         } else {
+            if !compression.is_readable() {
+                return Err(fmt(format!(
+                    "{} segments are recognised but not read",
+                    compression.name()
+                )));
+            }
             let decoder =
-                compress::decoder(compression, &mut top).map_err(|e| fmt(e.to_string()))?;
+                compress::single_stream(compression, &mut top).map_err(|e| fmt(e.to_string()))?;
             let mut reader = cpio::Reader::new(BufReader::with_capacity(1 << 16, decoder), label);
             loop {
                 read_archive(&mut reader, &mut info, &mut visit)?;
@@ -155,7 +169,7 @@ pub fn walk(
             }
             info.uncompressed_size = reader.offset();
         }
-        info.length = top.pos - offset;
+        info.length = top.count - offset;
         segments.push(info);
     }
 }
@@ -256,29 +270,4 @@ pub fn inspect(path: &Path) -> Result<Inspection> {
         merged_data_size,
         warnings,
     })
-}
-
-/// A [`BufRead`] that counts what is consumed from it.
-struct Counting<R> {
-    inner: R,
-    pos: u64,
-}
-
-impl<R: BufRead> Read for Counting<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.pos += n as u64;
-        Ok(n)
-    }
-}
-
-impl<R: BufRead> BufRead for Counting<R> {
-    fn fill_buf(&mut self) -> io::Result<&[u8]> {
-        self.inner.fill_buf()
-    }
-
-    fn consume(&mut self, amt: usize) {
-        self.pos += amt as u64;
-        self.inner.consume(amt);
-    }
 }

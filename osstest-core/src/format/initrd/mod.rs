@@ -16,13 +16,9 @@
 //!   contributors.
 
 mod append;
-mod compress;
 mod inspect;
 
-pub(crate) use crate::format::compress::pgzip::{compress_piece, Piece};
 pub use append::{append, AppendOptions, AppendReport, Budget, Segment};
-pub use compress::Compression;
-pub(crate) use compress::Encoder;
 pub use inspect::{inspect, walk, FileInfo, Inspection, SegmentInfo};
 
 /// Errors of initrd work, naming the file, segment and member at fault.

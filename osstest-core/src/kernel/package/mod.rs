@@ -52,6 +52,7 @@ use md5::{Digest, Md5};
 use serde::Serialize;
 
 use crate::build::arch::Arch;
+use crate::format::io::{Counting, Hashing};
 
 /// An error writing a kernel package, naming the file or field at fault.
 #[derive(Debug, thiserror::Error)]
@@ -576,22 +577,6 @@ impl<W: Write> TarWriter<W> {
     }
 }
 
-/// A reader that hashes what passes through it and checks the length.
-struct HashingReader<R> {
-    inner: R,
-    hash: Md5,
-    len: u64,
-}
-
-impl<R: Read> Read for HashingReader<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.hash.update(&buf[..n]);
-        self.len += n as u64;
-        Ok(n)
-    }
-}
-
 /// The maintainer scripts, with `@VERSION@`, `@IMAGE@` and `@MODDIR@` to
 /// fill in. They follow what Debian's linux-image packages do: `depmod`
 /// on configure, `/vmlinuz` symlinks through linux-base's
@@ -906,14 +891,10 @@ pub fn write_kernel_deb(
             Node::File { src, size, exec } => {
                 let member = src.strip_prefix(tree).unwrap_or(src);
                 let f = File::open(src).map_err(|e| c.read_err(member, e))?;
-                let mut r = HashingReader {
-                    inner: f.take(*size),
-                    hash: Md5::new(),
-                    len: 0,
-                };
+                let mut r: Hashing<_, Md5> = Hashing::new(Counting::new(f.take(*size)));
                 tar.file(&name, if *exec { 0o755 } else { 0o644 }, *size, &mut r)
                     .map_err(|e| c.read_err(member, e))?;
-                if r.len != *size {
+                if r.inner.count != *size {
                     return Err(c.read_err(
                         member,
                         io::Error::new(
@@ -922,7 +903,7 @@ pub fn write_kernel_deb(
                         ),
                     ));
                 }
-                md5sums.push_str(&format!("{:x}  {}\n", r.hash.finalize(), dest.display()));
+                md5sums.push_str(&format!("{:x}  {}\n", r.digest.finalize(), dest.display()));
                 installed_kib += size.div_ceil(1024);
                 files += 1;
             }
