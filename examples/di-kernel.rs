@@ -14,6 +14,7 @@ use std::process::{exit, Command};
 use std::time::Instant;
 
 use osstest_core::format::compress::Compression;
+use osstest_core::format::source_date_epoch;
 use osstest_core::installer::{di_kernel, Options};
 
 const HELP: &str = "\
@@ -103,12 +104,7 @@ fn main() {
             _ => positional.push(PathBuf::from(a)),
         }
     }
-    if let Ok(v) = std::env::var("SOURCE_DATE_EPOCH") {
-        opts.mtime = Some(
-            v.parse()
-                .unwrap_or_else(|_| die(&format!("SOURCE_DATE_EPOCH={v} is not a number"))),
-        );
-    }
+    opts.mtime = source_date_epoch().unwrap_or_else(|e| die(&e.to_string()));
     let (source, initrd, outdir) = match positional.len() {
         0 => {
             eprintln!("di-kernel: fetching Debian bookworm's arm64 kernel and d-i initrd (cached)");

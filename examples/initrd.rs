@@ -17,6 +17,7 @@ use std::process::exit;
 
 use osstest_core::format::compress::Compression;
 use osstest_core::format::initrd::{self, AppendOptions, Segment};
+use osstest_core::format::source_date_epoch;
 
 fn usage() -> ! {
     eprintln!(
@@ -83,12 +84,12 @@ fn inspect(args: &[String]) {
 }
 
 fn append(args: &[String]) {
-    let mut opts = AppendOptions::default();
-    if let Ok(s) = std::env::var("SOURCE_DATE_EPOCH") {
-        opts.mtime = s
-            .parse()
-            .unwrap_or_else(|_| die(format!("SOURCE_DATE_EPOCH={s}")));
-    }
+    let mut opts = AppendOptions {
+        mtime: source_date_epoch()
+            .unwrap_or_else(|e| die(e.to_string()))
+            .unwrap_or(0),
+        ..AppendOptions::default()
+    };
     let mut positional = Vec::new();
     let mut it = args.iter();
     while let Some(a) = it.next() {

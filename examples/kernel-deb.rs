@@ -7,6 +7,7 @@
 
 use std::path::Path;
 
+use osstest_core::format::source_date_epoch;
 use osstest_core::kernel::package::{write_kernel_deb, KernelDebOptions};
 
 fn main() {
@@ -15,10 +16,13 @@ fn main() {
         eprintln!("usage: kernel-deb TREE OUTDIR ARCH SUITE [XZ_LEVEL]");
         std::process::exit(2);
     }
-    let epoch = std::env::var("SOURCE_DATE_EPOCH")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
+    let epoch = match source_date_epoch() {
+        Ok(e) => u64::from(e.unwrap_or(0)),
+        Err(e) => {
+            eprintln!("kernel-deb: {e}");
+            std::process::exit(2);
+        }
+    };
     let mut opts = KernelDebOptions::new(&args[2], &args[3], epoch);
     opts.xz_threads = std::env::var("XZ_THREADS")
         .ok()

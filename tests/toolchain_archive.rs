@@ -11,7 +11,8 @@ use std::process::Command;
 
 use osstest_core::build::arch::{Arch, ARCHES};
 use osstest_core::build::plan::BuildPlan;
-use osstest_core::build::toolchain::{Suite, Toolchain};
+use osstest_core::build::suite::Suite;
+use osstest_core::build::toolchain::Toolchain;
 
 const SUITES: &[Suite] = &[Suite::Bookworm, Suite::Trixie];
 

@@ -61,7 +61,8 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::build::arch::{Arch, UnknownArch};
-use crate::build::toolchain::{Suite, Toolchain, ToolchainError, UnknownSuite};
+use crate::build::suite::{Suite, UnknownSuite};
+use crate::build::toolchain::{Toolchain, ToolchainError};
 
 /// The runvar naming the build host's architecture explicitly.
 pub const BUILD_ARCH_RUNVAR: &str = "build_arch";
@@ -69,6 +70,17 @@ pub const BUILD_ARCH_RUNVAR: &str = "build_arch";
 /// The runvars whose hostflags describe the build host, in the order they
 /// are read.
 pub const HOSTFLAGS_RUNVARS: &[&str] = &["host_hostflags", "hostflags"];
+
+/// osstest's runvar of the hostflags every host of a job needs.
+pub const ALL_HOSTFLAGS_RUNVAR: &str = "all_hostflags";
+
+/// Whether runvar `name` holds hostflags: `hostflags`, `all_hostflags`
+/// or an `IDENT_hostflags` of one host (`host_hostflags`,
+/// `src_host_hostflags`, ...). They say which hosts run a job, never what
+/// it builds.
+pub fn is_hostflags_runvar(name: &str) -> bool {
+    name == "hostflags" || name.ends_with("_hostflags")
+}
 
 /// Where a plan's build arch came from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -41,63 +41,9 @@
 use serde::Serialize;
 
 use crate::build::arch::Arch;
-
-/// A Debian suite osstest builds on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Suite {
-    /// Debian 9.
-    Stretch,
-    /// Debian 10.
-    Buster,
-    /// Debian 11.
-    Bullseye,
-    /// Debian 12.
-    Bookworm,
-    /// Debian 13.
-    Trixie,
-}
-
-/// Every suite we know, oldest first.
-pub const SUITES: &[Suite] = &[
-    Suite::Stretch,
-    Suite::Buster,
-    Suite::Bullseye,
-    Suite::Bookworm,
-    Suite::Trixie,
-];
-
-/// A suite name we do not know.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown Debian suite '{name}' (known: stretch, buster, bullseye, bookworm, trixie)")]
-pub struct UnknownSuite {
-    /// The name asked for.
-    pub name: String,
-}
+use crate::build::suite::Suite;
 
 impl Suite {
-    /// Looks a suite up by its codename (`bookworm`).
-    pub fn by_name(name: &str) -> Result<Suite, UnknownSuite> {
-        SUITES
-            .iter()
-            .copied()
-            .find(|s| s.name() == name)
-            .ok_or_else(|| UnknownSuite {
-                name: name.to_owned(),
-            })
-    }
-
-    /// The codename: `bookworm`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Suite::Stretch => "stretch",
-            Suite::Buster => "buster",
-            Suite::Bullseye => "bullseye",
-            Suite::Bookworm => "bookworm",
-            Suite::Trixie => "trixie",
-        }
-    }
-
     /// The architectures the suite's archive builds (its release
     /// architectures), so whose libraries multiarch can install.
     pub fn archive_arches(self) -> &'static [&'static str] {
@@ -181,12 +127,6 @@ impl Suite {
             Suite::Stretch => "libncurses5-dev",
             _ => "libncurses-dev",
         }
-    }
-}
-
-impl std::fmt::Display for Suite {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.name())
     }
 }
 
@@ -451,18 +391,10 @@ impl Toolchain {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::build::suite::SUITES;
 
     fn a(n: &str) -> &'static Arch {
         Arch::by_debian(n).unwrap()
-    }
-
-    #[test]
-    fn suites_by_name() {
-        for s in SUITES {
-            assert_eq!(Suite::by_name(s.name()).unwrap(), *s);
-        }
-        let e = Suite::by_name("sid").unwrap_err().to_string();
-        assert!(e.contains("'sid'") && e.contains("bookworm"), "{e}");
     }
 
     #[test]

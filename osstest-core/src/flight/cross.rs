@@ -40,7 +40,7 @@ use serde::{Deserialize, Serialize};
 use super::reference::JobRef;
 use super::{Flight, FlightError, Job, ARM_ARCHES, DIKERNEL_RUNVAR};
 use crate::build::arch::Arch;
-use crate::build::plan::{BuildPlan, BUILD_ARCH_RUNVAR};
+use crate::build::plan::{BuildPlan, ALL_HOSTFLAGS_RUNVAR, BUILD_ARCH_RUNVAR, HOSTFLAGS_RUNVARS};
 
 /// The build host architecture the rewrite moves ARM kernel builds to.
 pub const DEFAULT_BUILD_ARCH: &str = "amd64";
@@ -173,7 +173,8 @@ fn cross_build_host(
     };
     set(BUILD_ARCH_RUNVAR, build.to_owned(), &mut runvars);
     let mut arch_flag = false;
-    for runvar in FLAG_RUNVARS {
+    // The build plan's hostflags and the ones every host needs.
+    for &runvar in HOSTFLAGS_RUNVARS.iter().chain([&ALL_HOSTFLAGS_RUNVAR]) {
         let Some(old) = job.get(runvar) else { continue };
         let new = cross_hostflags(old, target, build);
         arch_flag |= new.split(',').any(|f| f.starts_with("arch-"));
@@ -197,10 +198,6 @@ fn cross_build_host(
     debug_assert!(plan.is_cross() && plan.build.debian == build && plan.target.debian == target);
     Ok(())
 }
-
-/// Every runvar holding host flags: the build plan's (`host_hostflags`,
-/// `hostflags`) and osstest's `all_hostflags`.
-const FLAG_RUNVARS: &[&str] = &["host_hostflags", "hostflags", "all_hostflags"];
 
 /// `flags` with the build host moved from `target` to `build`: `arch-T`
 /// becomes `arch-B` and `share-build-SUITE-T` becomes

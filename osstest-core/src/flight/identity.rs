@@ -65,7 +65,7 @@ use sha2::{Digest, Sha256};
 use super::cross::{Change, Rewrite};
 use super::reference::{JobRef, KERNDIST, KERNEL_VER};
 use super::{Flight, FlightError, Flights, Job};
-use crate::build::plan::{BuildPlan, BUILD_ARCH_RUNVAR};
+use crate::build::plan::{is_hostflags_runvar, BuildPlan, BUILD_ARCH_RUNVAR};
 
 /// Runvars that steer scheduling only (see the [module docs](self)).
 pub const SCHEDULING_RUNVARS: &[&str] = &["build_lvextend_max"];
@@ -110,8 +110,7 @@ fn not_an_input(k: &str, synth: &BTreeSet<String>) -> bool {
         || k.starts_with("path_")
         || k.starts_with("built_")
         || k == KERNEL_VER
-        || k == "hostflags"
-        || k.ends_with("_hostflags")
+        || is_hostflags_runvar(k)
         || SCHEDULING_RUNVARS.contains(&k)
         || SCHEDULING_PREFIXES.iter().any(|p| k.starts_with(p))
 }

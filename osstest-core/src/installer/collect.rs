@@ -26,14 +26,16 @@ use std::sync::Mutex;
 use crate::format::compress::{compress_piece, Compression, Piece};
 use crate::kernel::modinfo::ModuleInfo;
 use crate::kernel::modules::{
-    module_name_from_path, Closure, KernelModules, Matcher, Module, Selection, Want,
+    module_name_from_path, plain_module_path, Closure, KernelModules, Matcher, Module, Selection,
+    Want,
 };
-use crate::kernel::{Entry, EntryKind, ImageArch, KernelError, KernelSource, Role};
+use crate::kernel::{
+    module_path, Entry, EntryKind, ImageArch, KernelError, KernelSource, Role, HEAD_BYTES,
+    MODULE_LIMIT,
+};
 
 use super::{io_err, InstallerError, Options};
 
-/// The most bytes of one module read into memory.
-const MODULE_LIMIT: u64 = 256 << 20;
 /// The most bytes of the image read into memory.
 const IMAGE_LIMIT: u64 = 512 << 20;
 /// zstd level for modules held until the closure is known: fast, and
@@ -232,7 +234,7 @@ pub(super) fn collect(
                     }
                     let want = dtbs.is_some();
                     let mut bytes = Vec::new();
-                    let limit = if want { IMAGE_LIMIT } else { 64 * 1024 };
+                    let limit = if want { IMAGE_LIMIT } else { HEAD_BYTES as u64 };
                     (&mut *e)
                         .take(limit)
                         .read_to_end(&mut bytes)
@@ -276,14 +278,12 @@ pub(super) fn collect(
                     });
                 }
                 Role::ModuleTree if is_file => {
-                    let rel = split_moddir(&e.path).map(|(_, r)| r.to_owned());
-                    if let Some(rel) = rel {
-                        if TREE_FILES.contains(&rel.as_str()) {
-                            let bytes = e
-                                .read_all(MODULE_LIMIT)
-                                .map_err(src.read_err(format!("{} ({})", e.path, e.location)))?;
-                            tree_files.push((rel, bytes));
-                        }
+                    let rel = module_path(&e.path).map_or("", |m| m.rest).to_owned();
+                    if TREE_FILES.contains(&rel.as_str()) {
+                        let bytes = e
+                            .read_all(MODULE_LIMIT)
+                            .map_err(src.read_err(format!("{} ({})", e.path, e.location)))?;
+                        tree_files.push((rel, bytes));
                     }
                 }
                 Role::Dtb if is_file => {
@@ -461,15 +461,16 @@ struct ReadModule {
 /// The name of the module at `path` in the source, and its path as the
 /// segment names it.
 fn stored_name(path: &str, keep_compression: bool) -> Option<(String, String, &str)> {
-    let (moddir, rel) = split_moddir(path)?;
-    let file = rel.rsplit('/').next().unwrap_or(rel);
-    let stored_rel = match Compression::from_suffix(file) {
-        Some((_, stem)) if !keep_compression => {
-            format!("{}{stem}", &rel[..rel.len() - file.len()])
-        }
-        _ => rel.to_owned(),
+    let m = module_path(path).filter(|m| !m.rest.is_empty())?;
+    let stored_rel = match plain_module_path(m.rest) {
+        Some(plain) if !keep_compression => plain,
+        _ => m.rest,
     };
-    Some((module_name_from_path(&stored_rel), stored_rel, moddir))
+    Some((
+        module_name_from_path(stored_rel),
+        stored_rel.to_owned(),
+        m.dir,
+    ))
 }
 
 /// Reads the module `e`: its metadata, and its bytes decompressed unless
@@ -637,15 +638,6 @@ fn read_again(
     Ok(())
 }
 
-/// `("lib/modules/VER", "kernel/...")` from a module tree path.
-fn split_moddir(path: &str) -> Option<(&str, &str)> {
-    let start = if path.starts_with("usr/") { 4 } else { 0 };
-    let rest = path[start..].strip_prefix("lib/modules/")?;
-    let (ver, rel) = rest.split_once('/')?;
-    let end = start + "lib/modules/".len() + ver.len();
-    Some((&path[..end], rel))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -664,18 +656,5 @@ mod tests {
             Some("xilinx/b.dtb".into())
         );
         assert_eq!(dtb_relative("boot/dtbs/c.dtb", None), Some("c.dtb".into()));
-    }
-
-    #[test]
-    fn moddir_split() {
-        assert_eq!(
-            split_moddir("usr/lib/modules/6.12/kernel/fs/ext4/ext4.ko.xz"),
-            Some(("usr/lib/modules/6.12", "kernel/fs/ext4/ext4.ko.xz"))
-        );
-        assert_eq!(
-            split_moddir("lib/modules/6.1/modules.order"),
-            Some(("lib/modules/6.1", "modules.order"))
-        );
-        assert_eq!(split_moddir("boot/vmlinuz-6.1"), None);
     }
 }

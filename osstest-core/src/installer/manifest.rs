@@ -11,7 +11,7 @@ use sha2::{Digest, Sha256};
 
 use crate::format::initrd::{AppendReport, Inspection};
 use crate::kernel::modules::{Missing, Reason};
-use crate::kernel::KernelSource;
+use crate::kernel::{module_path, KernelSource};
 
 use super::collect::Collected;
 use super::segment::SegmentReport;
@@ -205,13 +205,8 @@ pub(super) fn build(
     let mut module_versions: Vec<String> = base
         .files
         .iter()
-        .filter_map(|f| {
-            let rest = f
-                .name
-                .strip_prefix("lib/modules/")
-                .or_else(|| f.name.strip_prefix("usr/lib/modules/"))?;
-            (!rest.contains('/')).then(|| rest.to_owned())
-        })
+        .filter_map(|f| module_path(&f.name).filter(|m| m.rest.is_empty()))
+        .map(|m| m.version.to_owned())
         .collect();
     module_versions.sort();
     module_versions.dedup();

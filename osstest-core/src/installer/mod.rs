@@ -84,8 +84,9 @@ pub struct Options {
     /// Most bytes the combined initrd may have.
     pub max_initrd_size: Option<u64>,
     /// The mtime of every entry written, for reproducible outputs: the
-    /// caller's `SOURCE_DATE_EPOCH` (`None` is 0; the core reads no
-    /// environment, the Perl bridge and the example pass it on).
+    /// caller's `SOURCE_DATE_EPOCH` (`None` is 0; the installer reads no
+    /// environment: the Perl bridge and the example pass on
+    /// [`crate::format::source_date_epoch`]).
     pub mtime: Option<u32>,
 }
 

@@ -26,7 +26,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::build::arch::Arch;
-use crate::kernel::package::ModulesLayout;
+use crate::build::suite::{ModulesLayout, UnknownSuite};
 
 /// An error in the options.
 #[derive(Debug, thiserror::Error)]
@@ -46,7 +46,7 @@ pub enum TargetInstallError {
     },
     /// An unknown suite.
     #[error(transparent)]
-    Suite(#[from] crate::kernel::package::DebWriteError),
+    Suite(#[from] UnknownSuite),
     /// An unknown architecture.
     #[error(transparent)]
     Arch(#[from] crate::build::arch::UnknownArch),

@@ -42,12 +42,14 @@
 
 mod extract;
 mod image;
+mod layout;
 pub mod modinfo;
 pub mod modules;
 pub mod package;
 
 pub use extract::{check_symlink_target, Dest, DestError};
 pub use image::{ImageArch, ImageError, ImageFile, HEAD_BYTES};
+pub use layout::{classify, module_path, normalise, ModulePath, Role};
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -61,6 +63,7 @@ use crate::format::compress::{Compression, Decompressor};
 use crate::format::deb::{Control, DebError, DebReader};
 use crate::format::io::{Counting, Exact};
 use crate::kernel::modinfo::{ModinfoError, ModuleInfo};
+use crate::kernel::modules::{module_name_from_path, normalize_name};
 
 /// What can go wrong reading or unpicking a kernel. Every message names
 /// the source file or directory and, where there is one, the member.
@@ -143,28 +146,6 @@ pub enum SourceKind {
     Tree,
 }
 
-/// What an entry is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    /// `boot/vmlinuz-VER` or `boot/vmlinux-VER`.
-    Image,
-    /// `boot/System.map-VER`.
-    SystemMap,
-    /// `boot/config-VER`.
-    Config,
-    /// A module, `.ko` plain or compressed, under the module tree.
-    Module,
-    /// Anything else under the module tree (`modules.*` indexes, dirs).
-    ModuleTree,
-    /// A device tree blob or directory of them.
-    Dtb,
-    /// Firmware.
-    Firmware,
-    /// Anything else (documentation, the top directories, ...).
-    Other,
-}
-
 /// The kind of an entry.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum EntryKind {
@@ -219,72 +200,6 @@ impl Entry<'_> {
         self.data.read_to_end(&mut v)?;
         Ok(v)
     }
-}
-
-/// Normalises an archive member name: strips leading `/` and `./`, drops
-/// `.` components and empty ones; `..` is an error. `""` means the root.
-pub fn normalise(name: &str) -> Result<String, String> {
-    let mut parts = Vec::new();
-    for c in name.split('/') {
-        match c {
-            "" | "." => {}
-            ".." => return Err(format!("name {name:?} contains '..'")),
-            c => parts.push(c),
-        }
-    }
-    Ok(parts.join("/"))
-}
-
-fn split_version<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
-    s.strip_prefix(prefix).filter(|v| !v.is_empty())
-}
-
-/// Says what a normalised path is for, and the kernel version it names.
-pub fn classify(path: &str) -> (Role, Option<&str>) {
-    let p = path.strip_prefix("usr/").unwrap_or(path);
-    if let Some(rest) = p.strip_prefix("lib/modules/") {
-        let (ver, inner) = rest.split_once('/').unwrap_or((rest, ""));
-        let name = inner.rsplit('/').next().unwrap_or("");
-        let is_ko = name.ends_with(".ko")
-            || Compression::from_suffix(name).is_some_and(|(_, stem)| stem.ends_with(".ko"));
-        let role = if is_ko && !inner.is_empty() {
-            Role::Module
-        } else {
-            Role::ModuleTree
-        };
-        return (role, Some(ver));
-    }
-    if p.starts_with("lib/firmware/") || p == "lib/firmware" {
-        return (Role::Firmware, None);
-    }
-    if let Some(rest) = path.strip_prefix("usr/lib/linux-image-") {
-        let ver = rest.split('/').next().unwrap_or(rest);
-        return (Role::Dtb, Some(ver));
-    }
-    if let Some(rest) = path.strip_prefix("boot/") {
-        if let Some(d) = rest.strip_prefix("dtbs/") {
-            // boot/dtbs/VER/... (dtbs_install's default) or boot/dtbs/...
-            let first = d.split('/').next().unwrap_or(d);
-            let looks_version = first.chars().next().is_some_and(|c| c.is_ascii_digit());
-            return (Role::Dtb, looks_version.then_some(first));
-        }
-        if rest == "dtbs" {
-            return (Role::Dtb, None);
-        }
-        if !rest.contains('/') {
-            for (prefix, role) in [
-                ("vmlinuz-", Role::Image),
-                ("vmlinux-", Role::Image),
-                ("System.map-", Role::SystemMap),
-                ("config-", Role::Config),
-            ] {
-                if let Some(v) = split_version(rest, prefix) {
-                    return (role, Some(v));
-                }
-            }
-        }
-    }
-    (Role::Other, None)
 }
 
 /// Whether a first 512-byte block is a tar header (its checksum holds,
@@ -380,14 +295,8 @@ impl Selection {
     /// The indexes of the `modules` patterns that module `path` matches.
     fn module_patterns_matching<'a>(&'a self, path: &'a str) -> impl Iterator<Item = usize> + 'a {
         // Relative to lib/modules/VER/.
-        let p = path.strip_prefix("usr/").unwrap_or(path);
-        let rel = p
-            .strip_prefix("lib/modules/")
-            .and_then(|r| r.split_once('/'))
-            .map_or("", |(_, r)| r);
-        let file = rel.rsplit('/').next().unwrap_or(rel);
-        let stem = Compression::from_suffix(file).map_or(file, |(_, s)| s);
-        let name = stem.strip_suffix(".ko").unwrap_or(stem).replace('-', "_");
+        let rel = module_path(path).map_or("", |m| m.rest);
+        let name = module_name_from_path(rel);
         self.modules
             .iter()
             .flatten()
@@ -396,7 +305,7 @@ impl Selection {
                 if pat.ends_with('/') {
                     rel.starts_with(pat.as_str())
                 } else {
-                    pat.replace('-', "_") == name
+                    normalize_name(pat) == name
                 }
             })
             .map(|(i, _)| i)
@@ -464,8 +373,9 @@ pub struct KernelInfo {
     pub skipped: Vec<String>,
 }
 
-/// The most bytes of one module read into memory to check it.
-const MODULE_LIMIT: u64 = 256 << 20;
+/// The most bytes of one module (or one module tree file) read into
+/// memory, compressed or not: the largest modules are a few MiB.
+pub(crate) const MODULE_LIMIT: u64 = 256 << 20;
 
 /// The first module seen, the reference the others must match.
 struct Reference {
@@ -892,9 +802,9 @@ impl KernelSource {
                     let comp = Compression::from_suffix(name)
                         .map_or(Compression::None, |(c, _)| c);
                     *module_compression.entry(comp.suffix().to_owned()).or_default() += 1;
-                    let dir = e.path.split('/').take(if e.path.starts_with("usr/") { 4 } else { 3 });
-                    let dir: Vec<&str> = dir.collect();
-                    module_dir.get_or_insert_with(|| dir.join("/"));
+                    if let Some(m) = module_path(&e.path) {
+                        module_dir.get_or_insert_with(|| m.dir.to_owned());
+                    }
                     let bytes = e
                         .read_all(MODULE_LIMIT)
                         .map_err(self.read_err(format!("{} ({})", e.path, e.location)))?;
@@ -933,8 +843,7 @@ impl KernelSource {
             }
             let build_link = e.role == Role::ModuleTree
                 && matches!(&e.kind, EntryKind::Symlink(t) if check_symlink_target(&e.path, t).is_err())
-                && e.path.split('/').count() == if e.path.starts_with("usr/") { 5 } else { 4 }
-                && (e.path.ends_with("/build") || e.path.ends_with("/source"));
+                && module_path(&e.path).is_some_and(|m| m.rest == "build" || m.rest == "source");
             if want && build_link {
                 skipped.push(e.path.clone());
                 return Ok(());
@@ -1113,32 +1022,6 @@ impl KernelSource {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn classifies() {
-        assert_eq!(
-            classify("boot/vmlinuz-6.1.0-50-arm64"),
-            (Role::Image, Some("6.1.0-50-arm64"))
-        );
-        assert_eq!(
-            classify("usr/lib/modules/6.12.1/kernel/fs/ext4/ext4.ko.xz"),
-            (Role::Module, Some("6.12.1"))
-        );
-        assert_eq!(
-            classify("lib/modules/6.1/modules.order"),
-            (Role::ModuleTree, Some("6.1"))
-        );
-        assert_eq!(classify("lib/modules/6.1"), (Role::ModuleTree, Some("6.1")));
-        assert_eq!(
-            classify("usr/lib/linux-image-6.1/a/b.dtb"),
-            (Role::Dtb, Some("6.1"))
-        );
-        assert_eq!(classify("boot/dtbs/6.1/a/b.dtb"), (Role::Dtb, Some("6.1")));
-        assert_eq!(classify("usr/share/doc/x"), (Role::Other, None));
-        assert_eq!(normalise("./a//b/./c").unwrap(), "a/b/c");
-        assert_eq!(normalise("/abs").unwrap(), "abs");
-        assert!(normalise("a/../../b").is_err());
-    }
 
     #[test]
     fn recognises_tar_headers() {

@@ -99,7 +99,7 @@ pub fn initrd_append(
     };
     let mtime = match opts.mtime {
         Some(t) => t,
-        None => super::source_date_epoch().map_err(bad)?,
+        None => super::mtime_or_zero().map_err(|e| bad(e.to_string()))?,
     };
     if segments.is_empty() {
         return Err(bad("no segments to append".into()));

@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 
+use osstest_core::format::BadSourceDateEpoch;
 use osstest_core::installer::{self, InstallerError, Manifest, ModulesReport, Options};
 
 /// An installer call's error: the core's, or a bad `$SOURCE_DATE_EPOCH`.
@@ -12,14 +13,14 @@ pub enum InstallerApiError {
     #[error(transparent)]
     Installer(#[from] InstallerError),
     /// The environment.
-    #[error("{0}")]
-    Environment(String),
+    #[error(transparent)]
+    Environment(#[from] BadSourceDateEpoch),
 }
 
 fn with_mtime(opts: Option<Options>) -> Result<Options, InstallerApiError> {
     let mut opts = opts.unwrap_or_default();
     if opts.mtime.is_none() {
-        opts.mtime = Some(super::source_date_epoch().map_err(InstallerApiError::Environment)?);
+        opts.mtime = Some(super::mtime_or_zero()?);
     }
     Ok(opts)
 }

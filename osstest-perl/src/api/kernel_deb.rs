@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use serde::Deserialize;
 
 use osstest_core::flight::kernel_outputs::{KernelOutputs, KernelOutputsError};
+use osstest_core::format::{source_date_epoch, BadSourceDateEpoch};
 use osstest_core::installer::target_install::{
     TargetInstall, TargetInstallError, TargetInstallOptions,
 };
@@ -45,9 +46,9 @@ pub enum KernelDebApiError {
     /// No timestamp.
     #[error("no source_date_epoch option and no SOURCE_DATE_EPOCH in the environment (the package's timestamps must be reproducible)")]
     NoEpoch,
-    /// `SOURCE_DATE_EPOCH` is not a number.
-    #[error("SOURCE_DATE_EPOCH='{0}' is not a number of seconds")]
-    BadEpoch(String),
+    /// `SOURCE_DATE_EPOCH` is not a timestamp.
+    #[error(transparent)]
+    BadEpoch(#[from] BadSourceDateEpoch),
     /// The source is not a directory.
     #[error(
         "{0}: not a kernel tree directory (a kerndist tarball or .deb must be unpacked first)"
@@ -71,12 +72,9 @@ pub fn kernel_deb(
     let suite = o.suite.ok_or(KernelDebApiError::Missing("suite"))?;
     let epoch = match o.source_date_epoch {
         Some(e) => e,
-        None => {
-            let v = std::env::var("SOURCE_DATE_EPOCH").map_err(|_| KernelDebApiError::NoEpoch)?;
-            v.trim()
-                .parse()
-                .map_err(|_| KernelDebApiError::BadEpoch(v.clone()))?
-        }
+        None => source_date_epoch()?
+            .map(u64::from)
+            .ok_or(KernelDebApiError::NoEpoch)?,
     };
     let mut k = KernelDebOptions::new(&arch, &suite, epoch);
     k.release = o.release;

@@ -12,6 +12,8 @@
 
 use std::convert::Infallible;
 
+use osstest_core::format::BadSourceDateEpoch;
+
 mod arch;
 pub use arch::*;
 mod flight;
@@ -29,15 +31,10 @@ pub use installer::*;
 mod modules;
 pub use modules::*;
 
-/// The mtime for reproducible outputs: `$SOURCE_DATE_EPOCH` if set (it
-/// must be a number of seconds), else 0.
-pub(crate) fn source_date_epoch() -> Result<u32, String> {
-    match std::env::var("SOURCE_DATE_EPOCH") {
-        Ok(s) if !s.is_empty() => s
-            .parse()
-            .map_err(|_| format!("SOURCE_DATE_EPOCH={s} is not a number of seconds")),
-        _ => Ok(0),
-    }
+/// The mtime for reproducible outputs: `$SOURCE_DATE_EPOCH` if set (see
+/// [`osstest_core::format::source_date_epoch`]), else 0.
+pub(crate) fn mtime_or_zero() -> Result<u32, BadSourceDateEpoch> {
+    Ok(osstest_core::format::source_date_epoch()?.unwrap_or(0))
 }
 
 /// `_functions()`: the names of every registered function, for the tests

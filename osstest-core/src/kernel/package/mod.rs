@@ -52,7 +52,9 @@ use md5::{Digest, Md5};
 use serde::Serialize;
 
 use crate::build::arch::Arch;
+use crate::build::suite::{ModulesLayout, UnknownSuite};
 use crate::format::io::{Counting, Hashing};
+use crate::kernel::module_path;
 
 /// An error writing a kernel package, naming the file or field at fault.
 #[derive(Debug, thiserror::Error)]
@@ -96,8 +98,8 @@ pub enum DebWriteError {
         why: &'static str,
     },
     /// The suite is not one whose layout we know.
-    #[error("suite '{0}' is not known (buster, bullseye, bookworm, trixie, forky, sid; a -backports or -security suffix is allowed)")]
-    Suite(String),
+    #[error(transparent)]
+    Suite(#[from] UnknownSuite),
     /// The architecture is not a Debian architecture we know.
     #[error(transparent)]
     Arch(#[from] crate::build::arch::UnknownArch),
@@ -112,42 +114,6 @@ pub enum DebWriteError {
         /// The cause.
         source: io::Error,
     },
-}
-
-/// Where a suite puts kernel modules: the usr-merged layout came with trixie.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum ModulesLayout {
-    /// `lib/modules/VER/`: buster, bullseye, bookworm.
-    Lib,
-    /// `usr/lib/modules/VER/`: trixie and later.
-    UsrLib,
-}
-
-impl ModulesLayout {
-    /// The layout of a Debian suite (codename, `sid`, or either with a
-    /// `-backports`, `-security`, `-updates` or `-proposed-updates`
-    /// suffix: those install onto the base suite's systems).
-    pub fn for_suite(suite: &str) -> Result<ModulesLayout, DebWriteError> {
-        let base = ["-backports", "-security", "-proposed-updates", "-updates"]
-            .iter()
-            .find_map(|s| suite.strip_suffix(s))
-            .unwrap_or(suite);
-        match base {
-            "buster" | "bullseye" | "bookworm" => Ok(ModulesLayout::Lib),
-            "trixie" | "forky" | "sid" | "unstable" => Ok(ModulesLayout::UsrLib),
-            _ => Err(DebWriteError::Suite(suite.to_owned())),
-        }
-    }
-
-    /// The modules directory for kernel release `release`, relative to
-    /// `/`, without a trailing slash: `lib/modules/6.1.0-1-arm64`.
-    pub fn modules_dir(self, release: &str) -> String {
-        match self {
-            ModulesLayout::Lib => format!("lib/modules/{release}"),
-            ModulesLayout::UsrLib => format!("usr/lib/modules/{release}"),
-        }
-    }
 }
 
 /// What to write, beside the tree itself.
@@ -379,17 +345,16 @@ impl Collector<'_> {
                     .map(str::to_owned)
             }
         };
-        for m in [format!("lib/modules/{r}"), format!("usr/lib/modules/{r}")] {
-            if let Some(t) = under(&m) {
-                if t.is_empty() {
-                    return Ok(None);
-                }
-                if t == "build" || t == "source" || (!is_dir && is_depmod_output(&t)) {
-                    self.skipped.push(s.into_owned());
-                    return Ok(None);
-                }
-                return Ok(Some(Path::new(&self.modules_dir).join(t)));
+        if let Some(m) = module_path(&s).filter(|m| m.version == r) {
+            let t = m.rest;
+            if t.is_empty() {
+                return Ok(None);
             }
+            if t == "build" || t == "source" || (!is_dir && is_depmod_output(t)) {
+                self.skipped.push(s.to_string());
+                return Ok(None);
+            }
+            return Ok(Some(Path::new(&self.modules_dir).join(t)));
         }
         for d in [
             format!("boot/dtbs/{r}"),
@@ -1048,28 +1013,6 @@ pub fn write_kernel_deb(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn layouts() {
-        assert_eq!(
-            ModulesLayout::for_suite("bookworm").unwrap(),
-            ModulesLayout::Lib
-        );
-        assert_eq!(
-            ModulesLayout::for_suite("bookworm-backports").unwrap(),
-            ModulesLayout::Lib
-        );
-        assert_eq!(
-            ModulesLayout::for_suite("trixie").unwrap(),
-            ModulesLayout::UsrLib
-        );
-        assert_eq!(
-            ModulesLayout::UsrLib.modules_dir("6.12.1"),
-            "usr/lib/modules/6.12.1"
-        );
-        let e = ModulesLayout::for_suite("woody").unwrap_err().to_string();
-        assert!(e.contains("'woody'"), "{e}");
-    }
 
     #[test]
     fn versions() {

@@ -1,0 +1,180 @@
+//! Debian suites, in one place: the codenames osstest knows, which of them
+//! build hosts run (those [`crate::build::toolchain`] has tables for), and
+//! where each puts kernel modules on the systems it installs.
+
+use serde::Serialize;
+
+/// A Debian suite osstest builds on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Suite {
+    /// Debian 9.
+    Stretch,
+    /// Debian 10.
+    Buster,
+    /// Debian 11.
+    Bullseye,
+    /// Debian 12.
+    Bookworm,
+    /// Debian 13.
+    Trixie,
+}
+
+/// Every suite we know, oldest first.
+pub const SUITES: &[Suite] = &[
+    Suite::Stretch,
+    Suite::Buster,
+    Suite::Bullseye,
+    Suite::Bookworm,
+    Suite::Trixie,
+];
+
+/// Suites newer than every one of [`SUITES`] (testing and unstable): no
+/// build host runs them, but a kernel can be packaged for them, laid out
+/// as the newest suite's.
+const NEWER: &[&str] = &["forky", "sid", "unstable"];
+
+/// The suffixes of suites that install onto their base suite's systems.
+const POCKETS: &[&str] = &["-backports", "-security", "-proposed-updates", "-updates"];
+
+/// What [`Suite::by_name`] knows, for its message.
+const KNOWN: &str = "stretch, buster, bullseye, bookworm, trixie";
+
+/// What [`ModulesLayout::for_suite`] knows, for its message.
+const KNOWN_INSTALLED: &str = "stretch, buster, bullseye, bookworm, trixie, forky, sid; \
+     with a -backports, -security, -updates or -proposed-updates suffix too";
+
+/// A suite name we do not know.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown Debian suite '{name}' (known: {known})")]
+pub struct UnknownSuite {
+    /// The name asked for.
+    pub name: String,
+    /// The names that would have done.
+    pub known: &'static str,
+}
+
+impl Suite {
+    /// Looks a suite up by its codename (`bookworm`).
+    pub fn by_name(name: &str) -> Result<Suite, UnknownSuite> {
+        SUITES
+            .iter()
+            .copied()
+            .find(|s| s.name() == name)
+            .ok_or_else(|| UnknownSuite {
+                name: name.to_owned(),
+                known: KNOWN,
+            })
+    }
+
+    /// The codename: `bookworm`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Suite::Stretch => "stretch",
+            Suite::Buster => "buster",
+            Suite::Bullseye => "bullseye",
+            Suite::Bookworm => "bookworm",
+            Suite::Trixie => "trixie",
+        }
+    }
+
+    /// Where the suite's systems keep kernel modules: merged /usr came with
+    /// trixie.
+    pub fn modules_layout(self) -> ModulesLayout {
+        if self >= Suite::Trixie {
+            ModulesLayout::UsrLib
+        } else {
+            ModulesLayout::Lib
+        }
+    }
+}
+
+impl std::fmt::Display for Suite {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Where a suite puts kernel modules: the usr-merged layout came with trixie.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ModulesLayout {
+    /// `lib/modules/VER/`: up to bookworm.
+    Lib,
+    /// `usr/lib/modules/VER/`: trixie and later.
+    UsrLib,
+}
+
+impl ModulesLayout {
+    /// The layout of the suite a system is installed with: a codename of
+    /// [`SUITES`], `forky`, `sid` or `unstable`, or any of them with a
+    /// `-backports`, `-security`, `-updates` or `-proposed-updates` suffix
+    /// (those install onto the base suite's systems).
+    pub fn for_suite(suite: &str) -> Result<ModulesLayout, UnknownSuite> {
+        let base = POCKETS
+            .iter()
+            .find_map(|s| suite.strip_suffix(s))
+            .unwrap_or(suite);
+        if NEWER.contains(&base) {
+            return Ok(ModulesLayout::UsrLib);
+        }
+        Suite::by_name(base)
+            .map(Suite::modules_layout)
+            .map_err(|_| UnknownSuite {
+                name: suite.to_owned(),
+                known: KNOWN_INSTALLED,
+            })
+    }
+
+    /// The modules directory for kernel release `release`, relative to
+    /// `/`, without a trailing slash: `lib/modules/6.1.0-1-arm64`.
+    pub fn modules_dir(self, release: &str) -> String {
+        match self {
+            ModulesLayout::Lib => format!("lib/modules/{release}"),
+            ModulesLayout::UsrLib => format!("usr/lib/modules/{release}"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suites_by_name() {
+        for s in SUITES {
+            assert_eq!(Suite::by_name(s.name()).unwrap(), *s);
+        }
+        let e = Suite::by_name("sid").unwrap_err().to_string();
+        assert!(e.contains("'sid'") && e.contains("bookworm"), "{e}");
+        let names: Vec<&str> = SUITES.iter().map(|s| s.name()).collect();
+        assert_eq!(KNOWN, names.join(", "));
+        assert!(KNOWN_INSTALLED.starts_with(&format!("{KNOWN}, forky, sid;")));
+    }
+
+    #[test]
+    fn layouts() {
+        assert_eq!(
+            ModulesLayout::for_suite("bookworm").unwrap(),
+            ModulesLayout::Lib
+        );
+        assert_eq!(
+            ModulesLayout::for_suite("bookworm-backports").unwrap(),
+            ModulesLayout::Lib
+        );
+        assert_eq!(
+            ModulesLayout::for_suite("trixie").unwrap(),
+            ModulesLayout::UsrLib
+        );
+        assert_eq!(
+            ModulesLayout::for_suite("sid").unwrap(),
+            ModulesLayout::UsrLib
+        );
+        assert_eq!(
+            ModulesLayout::UsrLib.modules_dir("6.12.1"),
+            "usr/lib/modules/6.12.1"
+        );
+        let e = ModulesLayout::for_suite("woody").unwrap_err().to_string();
+        assert!(e.contains("'woody'"), "{e}");
+    }
+}
