@@ -542,9 +542,10 @@ C<%opts> (all optional; unknown keys die):
     mtime => SECONDS             of every entry (default $SOURCE_DATE_EPOCH,
                                  else 0)
 
-Dies naming the file and member at fault: no image, mixed versions, a
-module for another machine, a selection matching nothing, a missing
-dependency, a budget exceeded.
+Dies naming the file and member at fault: what C<kernel_info> dies of
+(the same check, in the same words: no image, mixed versions, a module
+for another machine, a package whose C<Architecture> is not the image's),
+a selection matching nothing, a missing dependency, a budget exceeded.
 
 =head2 installer_modules($source, $out, \%opts)
 
@@ -617,7 +618,8 @@ version. Returns a hashref:
     dtb_count, firmware_count, entries
 
 Dies naming the file and member at fault: a module for another machine
-or kernel version, a second image, a truncated or corrupt archive.
+or kernel version, a second image, a package whose C<Architecture> is not
+the image's, a truncated or corrupt archive.
 
 =head2 kernel_unpick($source, $destdir, \%opts)
 

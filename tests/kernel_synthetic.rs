@@ -1,7 +1,8 @@
 //! Kerndist tarballs, trees and small .debs built here from parts of real
 //! kernels: the three sources agree; modules of the wrong architecture or
-//! version are refused naming the file; hostile, truncated and corrupt
-//! archives are errors and write nothing outside the destination.
+//! version are refused naming the file, with the same words by
+//! `kernel_info`'s reading and the installer's; hostile, truncated and
+//! corrupt archives are errors and write nothing outside the destination.
 
 mod common;
 
@@ -11,6 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
+use osstest_core::installer::{di_kernel, installer_modules, Options};
 use osstest_core::kernel::{module_path, EntryKind, KernelError, KernelSource, Role, Selection};
 
 /// Parts of one real kernel: its version, the first 64 KiB of its image
@@ -410,6 +412,193 @@ fn not_a_module_is_named() {
         msg.contains("kernel/bad.ko.xz") && msg.contains("not xz-compressed"),
         "{msg}"
     );
+}
+
+/// The members of an ar archive, in order.
+fn ar_members(bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
+    assert!(bytes.starts_with(b"!<arch>\n"));
+    let mut at = 8;
+    let mut members = Vec::new();
+    while at < bytes.len() {
+        let h = &bytes[at..at + 60];
+        let name = String::from_utf8_lossy(&h[..16]).trim_end().to_owned();
+        let size: usize = String::from_utf8_lossy(&h[48..58]).trim().parse().unwrap();
+        members.push((name, bytes[at + 60..at + 60 + size].to_vec()));
+        at += 60 + size + size % 2;
+    }
+    members
+}
+
+/// Debian's real kernel package `deb`, with its control's Architecture
+/// changed to `arch` and everything else (the data member) as it is.
+fn with_architecture(deb: &Path, arch: &str) -> Vec<u8> {
+    let members = ar_members(&fs::read(deb).unwrap());
+    let mut out: Vec<(String, Vec<u8>)> = Vec::new();
+    for (name, data) in members {
+        if name != "control.tar.xz" {
+            out.push((name, data));
+            continue;
+        }
+        let mut plain = Vec::new();
+        std::io::Read::read_to_end(&mut liblzma::read::XzDecoder::new(&data[..]), &mut plain)
+            .unwrap();
+        let mut b = tar::Builder::new(Vec::new());
+        let mut old = tar::Archive::new(&plain[..]);
+        for e in old.entries().unwrap() {
+            let mut e = e.unwrap();
+            let mut h = e.header().clone();
+            let mut bytes = Vec::new();
+            std::io::Read::read_to_end(&mut e, &mut bytes).unwrap();
+            if e.path().unwrap().ends_with("control") {
+                let text = String::from_utf8(bytes).unwrap();
+                let was = text
+                    .lines()
+                    .find(|l| l.starts_with("Architecture: "))
+                    .unwrap();
+                bytes = text
+                    .replace(was, &format!("Architecture: {arch}"))
+                    .into_bytes();
+                h.set_size(bytes.len() as u64);
+                h.set_cksum();
+            }
+            b.append(&h, &bytes[..]).unwrap();
+        }
+        out.push((name, xz(&b.into_inner().unwrap())));
+    }
+    let refs: Vec<(&str, &[u8])> = out.iter().map(|(n, d)| (n.as_str(), &d[..])).collect();
+    ar(&refs)
+}
+
+/// What the installer says of a source: di_kernel's error, after checking
+/// installer_modules says the same.
+fn installer_err(s: &Sandbox, src: &Path, di: &Path) -> String {
+    let out = s.t.path().join("a/di-out");
+    let e = match di_kernel(src, di, &out, &Options::default()) {
+        Ok(_) => panic!("di_kernel took a faulty kernel"),
+        Err(e) => e.to_string(),
+    };
+    let seg = s.t.path().join("a/seg.cpio.gz");
+    let e2 = match installer_modules(src, &seg, &Options::default()) {
+        Ok(_) => panic!("installer_modules took a faulty kernel"),
+        Err(e) => e.to_string(),
+    };
+    assert_eq!(e2, e, "installer_modules and di_kernel differ");
+    assert!(!seg.exists(), "segment written on error");
+    assert!(
+        !out.exists() || fs::read_dir(&out).unwrap().next().is_none(),
+        "di_kernel output written on error"
+    );
+    e
+}
+
+/// The bug this guards against: the installer's reading of a kernel had
+/// its own checks, which never compared a package's Architecture with its
+/// image. Debian's real arm64 kernel package, its control saying armhf.
+#[test]
+#[ignore = "needs Debian's archive: run tests/run"]
+fn wrong_architecture_deb_is_the_same_error_for_kernel_info_and_di_kernel() {
+    let s = Sandbox::new();
+    let real = common::fetch(&["kernel", "bookworm", "arm64", "arm64"]);
+    let di = common::fetch(&["di", "bookworm", "arm64"]).join("initrd.gz");
+    let bad = s.file("armhf.deb", &with_architecture(&real, "armhf"));
+    // dpkg takes it for a package of armhf.
+    let out = Command::new("dpkg-deb")
+        .arg("-f")
+        .arg(&bad)
+        .arg("Architecture")
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "armhf");
+    let info = info_err(&bad);
+    assert!(
+        info.starts_with(&format!(
+            "{}: package Architecture armhf but the image boot/vmlinuz-",
+            bad.display()
+        )) && info.ends_with("is for ELF machine 183 (64-bit)"),
+        "{info}"
+    );
+    assert_eq!(installer_err(&s, &bad, &di), info);
+}
+
+/// Every fault the kernel check knows is the same error, word for word,
+/// from kernel_info's reading and from di_kernel's and installer_modules'.
+#[test]
+#[ignore = "needs Debian's archive: run tests/run"]
+fn every_kernel_fault_is_the_same_error_for_kernel_info_and_di_kernel() {
+    let p = arm64();
+    let s = Sandbox::new();
+    let di = common::fetch(&["di", "bookworm", "arm64"]).join("initrd.gz");
+    let v = &p.version;
+    let mut faults: Vec<(&str, PathBuf, String)> = Vec::new();
+    let mut fault = |what: &'static str, want: String, make: &dyn Fn(&Path)| {
+        let dir = s.t.path().join(what.replace(' ', "-"));
+        make(&dir);
+        faults.push((what, dir, want));
+    };
+    let (rel, bytes) = &armhf().modules[0];
+    let wrong = format!("kernel/zz/{}", rel.rsplit('/').next().unwrap());
+    let extra = vec![(wrong.clone(), bytes.clone())];
+    fault(
+        "module of another arch",
+        format!("{wrong} is for ELF machine 40"),
+        &|d| tree(d, p, &p.image_head, &extra),
+    );
+    fault("image of another arch", "but the image".into(), &|d| {
+        tree(d, p, &armhf().image_head, &[])
+    });
+    let (trel, tbytes) = &trixie().modules[0];
+    let newer = vec![(trel.clone(), tbytes.clone())];
+    fault("module of another version", format!("not {v}"), &|d| {
+        tree(d, p, &p.image_head, &newer)
+    });
+    fault(
+        "System.map of another version",
+        "more than one kernel version".into(),
+        &|d| {
+            tree(d, p, &p.image_head, &[]);
+            write(&d.join("boot/System.map-6.99.0"), b"ffff0000 T _text\n");
+        },
+    );
+    let bad_ko = vec![("kernel/bad.ko.xz".to_owned(), b"plain text".to_vec())];
+    fault("not a module", "not xz-compressed".into(), &|d| {
+        tree(d, p, &p.image_head, &bad_ko)
+    });
+    fault("no image", "no kernel image".into(), &|d| {
+        tree(d, p, &p.image_head, &[]);
+        fs::remove_file(d.join(format!("boot/vmlinuz-{v}"))).unwrap();
+    });
+    fault("two images", "two kernel images".into(), &|d| {
+        tree(d, p, &p.image_head, &[]);
+        write(&d.join(format!("boot/vmlinux-{v}")), &p.image_head);
+    });
+    fault(
+        "not an image",
+        "not a kernel image this recognises".into(),
+        &|d| tree(d, p, b"#!/bin/sh\necho not a kernel\n", &[]),
+    );
+    // The same faults in a kerndist tarball and a .deb of the tree.
+    let trees: Vec<(&str, PathBuf, String)> = faults.clone();
+    for (what, dir, want) in trees {
+        let name = dir.file_name().unwrap().to_string_lossy().into_owned();
+        let tgz = s.file(&format!("{name}.tar.gz"), &targz(&dir));
+        faults.push((what, tgz, want.clone()));
+        let deb = s.file(&format!("{name}.deb"), &deb(&dir, "arm64", b"2.0\n"));
+        faults.push((what, deb, want));
+    }
+    for (what, src, want) in &faults {
+        let info = info_err(src);
+        assert!(
+            info.contains(want.as_str()),
+            "{what} ({}): {info}",
+            src.display()
+        );
+        assert_eq!(
+            installer_err(&s, src, &di),
+            info,
+            "{what} ({})",
+            src.display()
+        );
+    }
 }
 
 /// A raw tar header, with any name (the tar crate's setters refuse `..`).

@@ -30,8 +30,8 @@ use crate::kernel::modules::{
     Want,
 };
 use crate::kernel::{
-    module_path, Entry, EntryKind, ImageArch, KernelError, KernelSource, Role, HEAD_BYTES,
-    MODULE_LIMIT,
+    module_path, Entry, EntryKind, ImageArch, KernelCheck, KernelError, KernelSource, Role,
+    HEAD_BYTES, MODULE_LIMIT,
 };
 
 use super::{io_err, InstallerError, Options};
@@ -162,14 +162,6 @@ fn dtb_relative(path: &str, version: Option<&str>) -> Option<String> {
     (!rest.is_empty()).then(|| rest.join("/"))
 }
 
-struct Pending {
-    path: String,
-    name: String,
-    machine: u16,
-    bits: u8,
-    vermagic: Option<String>,
-}
-
 /// Reads the source once. `dtbs`: where to write the DTB tarball (the
 /// image is kept only then, for [`super::di_kernel`]). `moddir_root`: the
 /// installer's module directory without the version.
@@ -184,10 +176,9 @@ pub(super) fn collect(
         source_path: source_path.clone(),
         problem: p,
     };
-    let mut image: Option<Image> = None;
-    let mut versions: Vec<(String, String)> = Vec::new();
+    let mut check = KernelCheck::new(src);
+    let mut image_bytes = Vec::new();
     let mut parsed: Vec<Module> = Vec::new();
-    let mut checks: Vec<Pending> = Vec::new();
     let pieces: Mutex<Vec<Compressed>> = Mutex::new(Vec::new());
     let backlog = AtomicUsize::new(0);
     let selection = Selection::from_options(opts.classic, &opts.include, &opts.exclude);
@@ -218,20 +209,10 @@ pub(super) fn collect(
     // ends when the last one has.
     let control = rayon::in_place_scope(|scope| {
         src.visit(|e| {
-            if let Some(v) = &e.version {
-                if matches!(e.role, Role::Image | Role::Module)
-                    && !versions.iter().any(|(x, _)| x == v)
-                {
-                    versions.push((v.clone(), e.path.clone()));
-                }
-            }
+            check.entry(e);
             let is_file = e.kind == EntryKind::File;
             match e.role {
                 Role::Image if is_file => {
-                    if let Some(prev) = &image {
-                        return Err(src
-                            .mismatch(format!("two kernel images: {} and {}", prev.path, e.path)));
-                    }
                     let want = dtbs.is_some();
                     let mut bytes = Vec::new();
                     let limit = if want { IMAGE_LIMIT } else { HEAD_BYTES as u64 };
@@ -248,28 +229,15 @@ pub(super) fn collect(
                             ),
                         ));
                     }
-                    let arch = ImageArch::detect(&bytes).ok_or_else(|| {
-                        src.member_err(&e.path, "not a kernel image this recognises".into())
-                    })?;
-                    if !want {
-                        bytes = Vec::new();
+                    check.image(&e.path, &bytes[..bytes.len().min(HEAD_BYTES)])?;
+                    if want {
+                        image_bytes = bytes;
                     }
-                    image = Some(Image {
-                        path: e.path.clone(),
-                        arch,
-                        bytes,
-                    });
                 }
                 Role::Module if is_file => {
                     let mut m = read_module(src, e, opts.keep_module_compression)?;
                     source_moddir.get_or_insert_with(|| m.moddir.clone());
-                    checks.push(Pending {
-                        path: e.path.clone(),
-                        name: m.name.clone(),
-                        machine: m.info.machine,
-                        bits: m.info.bits,
-                        vermagic: m.info.vermagic.clone(),
-                    });
+                    check.module(&e.path, &m.info)?;
                     keeper.keep(scope, src, &e.path, &mut m)?;
                     parsed.push(Module {
                         path: m.rel,
@@ -326,48 +294,18 @@ pub(super) fn collect(
         t.finish(p)?;
     }
 
-    let image = image.ok_or_else(|| problem("no kernel image (boot/vmlinuz-VERSION)".into()))?;
-    if versions.len() > 1 {
-        let list: Vec<String> = versions.iter().map(|(v, m)| format!("{v} ({m})")).collect();
-        return Err(problem(format!(
-            "more than one kernel version: {}",
-            list.join(", ")
-        )));
-    }
-    let version = versions
-        .pop()
-        .map(|(v, _)| v)
-        .ok_or_else(|| problem("no kernel version found".into()))?;
+    // The checks every reader of a kernel makes, then the installer's own.
+    let checked = check.finish(control.as_ref())?;
+    let version = checked.version;
+    let image = Image {
+        path: checked.image,
+        arch: checked.arch,
+        bytes: image_bytes,
+    };
     if parsed.is_empty() {
         return Err(problem(format!(
             "kernel {version} has no modules (no lib/modules/{version} or usr/lib/modules/{version})"
         )));
-    }
-    for c in &checks {
-        if (c.machine, c.bits) != (image.arch.elf_machine, image.arch.bits) {
-            return Err(problem(format!(
-                "{} is for ELF machine {} ({}-bit) but the image {} is {} (machine {}, {}-bit)",
-                c.path,
-                c.machine,
-                c.bits,
-                image.path,
-                image.arch.format,
-                image.arch.elf_machine,
-                image.arch.bits
-            )));
-        }
-        let magic_version = c
-            .vermagic
-            .as_deref()
-            .and_then(|v| v.split_whitespace().next());
-        if magic_version != Some(version.as_str()) {
-            return Err(problem(format!(
-                "{} has vermagic {:?}, not for kernel {version}",
-                c.path,
-                c.vermagic.as_deref().unwrap_or("(none)")
-            )));
-        }
-        debug_assert!(!c.name.is_empty());
     }
 
     let text = |name: &str| {

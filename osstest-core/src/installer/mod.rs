@@ -28,8 +28,11 @@
 //! the closure may add are kept zstd-compressed in memory until it says
 //! which ones the segment needs (peak memory stays far below the unpacked
 //! kernel's size, and nothing is unpacked to disk; see `collect` for the
-//! rare second reading). Every included module must match the image's ELF
-//! machine and the kernel version (its `vermagic`).
+//! rare second reading). The kernel is checked as it goes by with the same
+//! [`KernelCheck`](crate::kernel::KernelCheck) as `kernel_info`'s (one
+//! image, one version, every module for the image's machine and version,
+//! a package's `Architecture` for the image), so a fault is the same
+//! error, word for word, from either.
 //!
 //! Outputs are written under temporary names in the output directory and
 //! renamed into place only when everything succeeded, the manifest last:
@@ -121,8 +124,8 @@ pub enum InstallerError {
         /// What went wrong.
         source: ModulesError,
     },
-    /// The kernel source lacks something the installer needs, or a module
-    /// does not belong with the image.
+    /// The kernel source lacks something the installer needs (modules, a
+    /// module the closure wants).
     #[error("{source_path}: {problem}")]
     Source {
         /// The kernel source.

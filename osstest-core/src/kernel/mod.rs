@@ -40,6 +40,7 @@
 //! module directory, System.map, config). A mismatch is an error naming
 //! the file: this catches a wrong cross toolchain or a mixed-up stash.
 
+mod check;
 mod extract;
 mod image;
 mod layout;
@@ -47,6 +48,7 @@ pub mod modinfo;
 pub mod modules;
 pub mod package;
 
+pub use check::{Checked, KernelCheck};
 pub use extract::{check_symlink_target, Dest, DestError};
 pub use image::{ImageArch, ImageError, ImageFile, HEAD_BYTES};
 pub use layout::{classify, module_path, normalise, ModulePath, Role};
@@ -376,13 +378,6 @@ pub struct KernelInfo {
 /// The most bytes of one module (or one module tree file) read into
 /// memory, compressed or not: the largest modules are a few MiB.
 pub(crate) const MODULE_LIMIT: u64 = 256 << 20;
-
-/// The first module seen, the reference the others must match.
-struct Reference {
-    member: String,
-    machine: u16,
-    bits: u8,
-}
 
 impl KernelSource {
     /// Opens `path`, recognising its kind (see the module docs).
@@ -729,15 +724,13 @@ impl KernelSource {
             }
             None => None,
         };
-        let mut versions: Vec<(String, String)> = Vec::new(); // (version, member)
-        let mut image: Option<(String, ImageArch, Option<PathBuf>)> = None;
+        let mut check = KernelCheck::new(self);
+        let mut image_path: Option<PathBuf> = None;
         let mut system_map = None;
         let mut config = None;
         let mut module_dir: Option<String> = None;
         let mut module_count = 0;
         let mut module_compression: BTreeMap<String, usize> = BTreeMap::new();
-        let mut modules_vermagic: Vec<(String, String)> = Vec::new();
-        let mut reference: Option<Reference> = None;
         let (mut dtb_count, mut firmware_count, mut entries) = (0, 0, 0);
         let (mut extracted, mut extracted_modules) = (0, 0);
         let mut skipped = Vec::new();
@@ -757,37 +750,23 @@ impl KernelSource {
                 s.wants(e.role, &e.path)
                     && !(e.kind == EntryKind::Dir && e.role == Role::ModuleTree && s.modules.is_some())
             });
-            if let Some(v) = &e.version {
-                if matches!(e.role, Role::Image | Role::Module | Role::SystemMap | Role::Config)
-                    && !versions.iter().any(|(x, _)| x == v)
-                {
-                    versions.push((v.clone(), e.path.clone()));
-                }
-            }
+            check.entry(e);
             let mut written: Option<PathBuf> = None;
             let is_file = e.kind == EntryKind::File;
             match e.role {
                 Role::Image if is_file => {
-                    if let Some((prev, _, _)) = &image {
-                        return Err(self.mismatch(format!(
-                            "two kernel images: {prev} and {}",
-                            e.path
-                        )));
-                    }
                     let mut head = Vec::with_capacity(HEAD_BYTES);
                     (&mut *e)
                         .take(HEAD_BYTES as u64)
                         .read_to_end(&mut head)
                         .map_err(self.read_err(format!("{} ({})", e.path, e.location)))?;
-                    let arch = ImageArch::detect(&head).ok_or_else(|| {
-                        self.member_err(&e.path, "not a kernel image this recognises (ELF, arm64 Image, ARM zImage, x86 bzImage, EFI PE)".into())
-                    })?;
+                    check.image(&e.path, &head)?;
                     if want {
                         let dest = dest.as_ref().expect("want implies dest");
                         let mut chained = io::Cursor::new(head).chain(&mut *e.data);
                         written = Some(self.write(dest, &e.path, e.mode, e.mtime, e.size, &mut chained)?);
                     }
-                    image = Some((e.path.clone(), arch, written.clone()));
+                    image_path = written.clone();
                 }
                 Role::SystemMap if is_file => system_map = Some(e.path.clone()),
                 Role::Config if is_file => config = Some(e.path.clone()),
@@ -809,26 +788,7 @@ impl KernelSource {
                         .read_all(MODULE_LIMIT)
                         .map_err(self.read_err(format!("{} ({})", e.path, e.location)))?;
                     let (info, _) = self.read_module(&e.path, &bytes)?;
-                    match &reference {
-                        None => {
-                            reference = Some(Reference {
-                                member: e.path.clone(),
-                                machine: info.machine,
-                                bits: info.bits,
-                            })
-                        }
-                        Some(r) if (r.machine, r.bits) != (info.machine, info.bits) => {
-                            return Err(self.mismatch(format!(
-                                "{} is for ELF machine {} ({}-bit) but {} is for ELF machine {} ({}-bit)",
-                                e.path, info.machine, info.bits, r.member, r.machine, r.bits
-                            )))
-                        }
-                        Some(_) => {}
-                    }
-                    let vermagic = info.vermagic.clone().ok_or_else(|| {
-                        self.member_err(&e.path, "module has no vermagic".into())
-                    })?;
-                    modules_vermagic.push((e.path.clone(), vermagic));
+                    check.module(&e.path, &info)?;
                     if want {
                         let dest = dest.as_ref().expect("want implies dest");
                         self.write(dest, &e.path, e.mode, e.mtime, e.size, &mut &bytes[..])?;
@@ -891,57 +851,16 @@ impl KernelSource {
                 )));
             }
         }
-        let Some((image_member, arch, image_path)) = image else {
-            return Err(
-                self.mismatch("no kernel image (boot/vmlinuz-VER or boot/vmlinux-VER)".into())
-            );
-        };
-        let version = match versions.as_slice() {
-            [] => return Err(self.mismatch("no kernel version found".into())),
-            [(v, _)] => v.clone(),
-            [(v1, m1), (v2, m2), ..] => {
-                return Err(self.mismatch(format!(
-                    "more than one kernel version: {v1} ({m1}) and {v2} ({m2})"
-                )))
-            }
-        };
-        if let Some(r) = &reference {
-            if (r.machine, r.bits) != (arch.elf_machine, arch.bits) {
-                return Err(self.mismatch(format!(
-                    "{} is for ELF machine {} ({}-bit) but the image {} is for ELF machine {} ({}-bit, {})",
-                    r.member, r.machine, r.bits, image_member, arch.elf_machine, arch.bits, arch.format
-                )));
-            }
-        }
-        for (m, vermagic) in &modules_vermagic {
-            if vermagic.split_whitespace().next() != Some(version.as_str()) {
-                return Err(self.mismatch(format!(
-                    "{m} was built for kernel {:?} (vermagic {vermagic:?}), not {version}",
-                    vermagic.split_whitespace().next().unwrap_or("")
-                )));
-            }
-        }
-        if let Some(c) = &control {
-            if let Ok(a) = crate::build::arch::Arch::by_debian(c.architecture()) {
-                if a.elf_machine_number != arch.elf_machine || a.bits != arch.bits {
-                    return Err(self.mismatch(format!(
-                        "package Architecture {} but the image {image_member} is for ELF machine {} ({}-bit)",
-                        c.architecture(),
-                        arch.elf_machine,
-                        arch.bits
-                    )));
-                }
-            }
-        }
+        let checked = check.finish(control.as_ref())?;
         Ok(KernelInfo {
             source: self.path.clone(),
             source_kind: self.kind,
-            version,
-            arch,
+            version: checked.version,
+            arch: checked.arch,
             debian_arch: control.as_ref().map(|c| c.architecture().to_owned()),
             package: control.as_ref().map(|c| c.package().to_owned()),
             package_version: control.as_ref().map(|c| c.version().to_owned()),
-            image: image_member,
+            image: checked.image,
             system_map,
             config,
             module_dir,
