@@ -13,7 +13,7 @@ use std::process::Command;
 use std::sync::OnceLock;
 
 use osstest_core::installer::{di_kernel, installer_modules, Options};
-use osstest_core::kernel::{module_path, EntryKind, KernelError, KernelSource, Role, Selection};
+use osstest_core::kernel::{EntryKind, KernelError, KernelSource, ModulePath, Role, Selection};
 
 /// Parts of one real kernel: its version, the first 64 KiB of its image
 /// and a few modules (path under the module tree, bytes).
@@ -40,7 +40,7 @@ fn parts_of(suite: &str, arch: &str, flavour: &str, n: usize) -> Parts {
             p.image_head = head;
         }
         if e.role == Role::Module && e.kind == EntryKind::File {
-            let rel = module_path(&e.path).unwrap().rest.to_owned();
+            let rel = ModulePath::parse(&e.path).unwrap().rest.to_owned();
             p.modules.push((rel, e.read_all(1 << 26).unwrap()));
             if p.modules.len() == n {
                 return Err(KernelError::Visitor("enough".into()));

@@ -29,7 +29,7 @@
 //! - `build_arch`: the explicit cross runvar, below.
 //! - `tree_qemuu`: where Xen's tools get the qemu-xen device model from
 //!   (osstest's `.config` names it as `QEMU_UPSTREAM_URL`). Without it
-//!   the tools' runes build no qemu-xen (see [`crate::runes::xen`]).
+//!   the tools' runes build no qemu-xen (see [`crate::build::runes::xen`]).
 //!
 //! # The explicit cross runvar: `build_arch`
 //!

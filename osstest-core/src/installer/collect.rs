@@ -30,7 +30,7 @@ use crate::kernel::modules::{
     Want,
 };
 use crate::kernel::{
-    module_path, Entry, EntryKind, ImageArch, KernelCheck, KernelError, KernelSource, Role,
+    Entry, EntryKind, ImageArch, KernelCheck, KernelError, KernelSource, ModulePath, Role,
     HEAD_BYTES, MODULE_LIMIT,
 };
 
@@ -246,7 +246,7 @@ pub(super) fn collect(
                     });
                 }
                 Role::ModuleTree if is_file => {
-                    let rel = module_path(&e.path).map_or("", |m| m.rest).to_owned();
+                    let rel = ModulePath::parse(&e.path).map_or("", |m| m.rest).to_owned();
                     if TREE_FILES.contains(&rel.as_str()) {
                         let bytes = e
                             .read_all(MODULE_LIMIT)
@@ -399,7 +399,7 @@ struct ReadModule {
 /// The name of the module at `path` in the source, and its path as the
 /// segment names it.
 fn stored_name(path: &str, keep_compression: bool) -> Option<(String, String, &str)> {
-    let m = module_path(path).filter(|m| !m.rest.is_empty())?;
+    let m = ModulePath::parse(path).filter(|m| !m.rest.is_empty())?;
     let stored_rel = match plain_module_path(m.rest) {
         Some(plain) if !keep_compression => plain,
         _ => m.rest,

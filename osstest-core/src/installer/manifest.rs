@@ -11,7 +11,7 @@ use sha2::{Digest, Sha256};
 
 use crate::format::initrd::{AppendReport, Inspection};
 use crate::kernel::modules::{Missing, Reason};
-use crate::kernel::{module_path, KernelSource};
+use crate::kernel::{KernelSource, ModulePath};
 
 use super::collect::Collected;
 use super::segment::SegmentReport;
@@ -205,7 +205,7 @@ pub(super) fn build(
     let mut module_versions: Vec<String> = base
         .files
         .iter()
-        .filter_map(|f| module_path(&f.name).filter(|m| m.rest.is_empty()))
+        .filter_map(|f| ModulePath::parse(&f.name).filter(|m| m.rest.is_empty()))
         .map(|m| m.version.to_owned())
         .collect();
     module_versions.sort();

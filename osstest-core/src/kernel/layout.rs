@@ -48,7 +48,7 @@ fn split_version<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
 
 /// Says what a normalised path is for, and the kernel version it names.
 pub fn classify(path: &str) -> (Role, Option<&str>) {
-    if let Some(m) = module_path(path) {
+    if let Some(m) = ModulePath::parse(path) {
         let role = if plain_module_path(m.rest).is_some() {
             Role::Module
         } else {
@@ -102,18 +102,20 @@ pub struct ModulePath<'a> {
     pub rest: &'a str,
 }
 
-/// Splits a normalised path under a module tree into its parts; `None`
-/// for a path elsewhere.
-pub fn module_path(path: &str) -> Option<ModulePath<'_>> {
-    let start = if path.starts_with("usr/") { 4 } else { 0 };
-    let after = path[start..].strip_prefix("lib/modules/")?;
-    let (version, rest) = after.split_once('/').unwrap_or((after, ""));
-    let end = path.len() - after.len() + version.len();
-    Some(ModulePath {
-        dir: &path[..end],
-        version,
-        rest,
-    })
+impl<'a> ModulePath<'a> {
+    /// Splits a normalised path under a module tree into its parts;
+    /// `None` for a path elsewhere.
+    pub fn parse(path: &'a str) -> Option<ModulePath<'a>> {
+        let start = if path.starts_with("usr/") { 4 } else { 0 };
+        let after = path[start..].strip_prefix("lib/modules/")?;
+        let (version, rest) = after.split_once('/').unwrap_or((after, ""));
+        let end = path.len() - after.len() + version.len();
+        Some(ModulePath {
+            dir: &path[..end],
+            version,
+            rest,
+        })
+    }
 }
 
 #[cfg(test)]
@@ -149,7 +151,7 @@ mod tests {
     #[test]
     fn module_paths() {
         assert_eq!(
-            module_path("usr/lib/modules/6.12/kernel/fs/ext4/ext4.ko.xz"),
+            ModulePath::parse("usr/lib/modules/6.12/kernel/fs/ext4/ext4.ko.xz"),
             Some(ModulePath {
                 dir: "usr/lib/modules/6.12",
                 version: "6.12",
@@ -157,7 +159,7 @@ mod tests {
             })
         );
         assert_eq!(
-            module_path("lib/modules/6.1/modules.order"),
+            ModulePath::parse("lib/modules/6.1/modules.order"),
             Some(ModulePath {
                 dir: "lib/modules/6.1",
                 version: "6.1",
@@ -165,14 +167,14 @@ mod tests {
             })
         );
         assert_eq!(
-            module_path("lib/modules/6.1"),
+            ModulePath::parse("lib/modules/6.1"),
             Some(ModulePath {
                 dir: "lib/modules/6.1",
                 version: "6.1",
                 rest: ""
             })
         );
-        assert_eq!(module_path("boot/vmlinuz-6.1"), None);
-        assert_eq!(module_path("usr/lib/firmware/x"), None);
+        assert_eq!(ModulePath::parse("boot/vmlinuz-6.1"), None);
+        assert_eq!(ModulePath::parse("usr/lib/firmware/x"), None);
     }
 }

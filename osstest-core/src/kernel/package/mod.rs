@@ -54,7 +54,7 @@ use serde::Serialize;
 use crate::build::arch::Arch;
 use crate::build::suite::{ModulesLayout, UnknownSuite};
 use crate::format::io::{Counting, Hashing};
-use crate::kernel::module_path;
+use crate::kernel::ModulePath;
 
 /// An error writing a kernel package, naming the file or field at fault.
 #[derive(Debug, thiserror::Error)]
@@ -345,7 +345,7 @@ impl Collector<'_> {
                     .map(str::to_owned)
             }
         };
-        if let Some(m) = module_path(&s).filter(|m| m.version == r) {
+        if let Some(m) = ModulePath::parse(&s).filter(|m| m.version == r) {
             let t = m.rest;
             if t.is_empty() {
                 return Ok(None);
