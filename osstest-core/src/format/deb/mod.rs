@@ -1,4 +1,5 @@
-//! Reading Debian binary packages (`.deb`), streaming.
+//! Debian binary packages (`.deb`), streamed: read here, written by
+//! `write` (the deterministic builder the kernel package writer uses).
 //!
 //! A `.deb` is an `ar` archive (deb(5)): the member `debian-binary`
 //! holding the format version (`2.x`), then `control.tar[.gz|.xz|.zst]`,
@@ -14,6 +15,8 @@
 //! allows only its simplest form (short names, no symbol table, no GNU
 //! or BSD long-name tables), and reading it by hand lets every error say
 //! which member and at which byte offset of the package the fault lies.
+
+pub(crate) mod write;
 
 use std::fmt;
 use std::io::{self, Read};
