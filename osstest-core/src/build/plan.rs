@@ -223,150 +223,193 @@ struct Flag<'a> {
     flag: &'a str,
 }
 
+/// The value of runvar `k`, unless empty.
+fn runvar<'a>(r: &'a BTreeMap<String, String>, k: &str) -> Option<&'a str> {
+    r.get(k).map(String::as_str).filter(|v| !v.is_empty())
+}
+
+/// The build host's hostflags, from [`HOSTFLAGS_RUNVARS`], `!`-negated
+/// ones left out.
+fn host_flags(r: &BTreeMap<String, String>) -> Vec<Flag<'_>> {
+    HOSTFLAGS_RUNVARS
+        .iter()
+        .filter_map(|&rv| runvar(r, rv).map(|v| (rv, v)))
+        .flat_map(|(runvar, v)| {
+            v.split(',')
+                .map(str::trim)
+                .filter(|f| !f.is_empty() && !f.starts_with('!'))
+                .map(move |flag| Flag { runvar, flag })
+        })
+        .collect()
+}
+
+/// The build host's `arch-*` flag, at most one distinct, and its arch.
+fn arch_flag<'f, 'a>(
+    flags: &'f [Flag<'a>],
+) -> Result<Option<(&'static Arch, &'f Flag<'a>)>, PlanError> {
+    let mut arch_flag: Option<&Flag> = None;
+    for f in flags.iter().filter(|f| f.flag.starts_with("arch-")) {
+        match arch_flag {
+            Some(first) if first.flag != f.flag => {
+                return Err(PlanError::TwoArchFlags {
+                    first_flag: first.flag.into(),
+                    first_runvar: first.runvar,
+                    second_flag: f.flag.into(),
+                    second_runvar: f.runvar,
+                })
+            }
+            Some(_) => {}
+            None => arch_flag = Some(f),
+        }
+    }
+    arch_flag
+        .map(|f| {
+            Arch::by_debian(&f.flag["arch-".len()..])
+                .map(|a| (a, f))
+                .map_err(|source| PlanError::UnknownArch {
+                    place: format!("{} flag {}", f.runvar, f.flag),
+                    source,
+                })
+        })
+        .transpose()
+}
+
+/// The build host's arch and where it came from: the `build_arch` runvar
+/// (which an `arch-*` flag must agree with), the flag, or the target's.
+fn build_arch(
+    r: &BTreeMap<String, String>,
+    flags: &[Flag<'_>],
+    target: &'static Arch,
+) -> Result<(&'static Arch, BuildArchSource), PlanError> {
+    let flag_arch = arch_flag(flags)?;
+    let runvar_arch = runvar(r, BUILD_ARCH_RUNVAR)
+        .map(|n| {
+            Arch::by_debian(n).map_err(|source| PlanError::UnknownArch {
+                place: format!("runvar {BUILD_ARCH_RUNVAR}"),
+                source,
+            })
+        })
+        .transpose()?;
+    Ok(match (runvar_arch, flag_arch) {
+        (Some(b), Some((fa, f))) if b.debian != fa.debian => {
+            return Err(PlanError::BuildArchDisagrees {
+                build_arch: b.debian.into(),
+                flag: f.flag.into(),
+                flag_runvar: f.runvar,
+            })
+        }
+        (Some(b), _) => (b, BuildArchSource::Runvar),
+        (None, Some((fa, f))) => (fa, BuildArchSource::Hostflag(f.runvar.into())),
+        (None, None) => (target, BuildArchSource::Native),
+    })
+}
+
+/// Where the build arch came from, for messages.
+fn build_from_text(from: &BuildArchSource, build: &Arch, target: &Arch) -> String {
+    match from {
+        BuildArchSource::Runvar => format!("runvar {BUILD_ARCH_RUNVAR}={}", build.debian),
+        BuildArchSource::Hostflag(rv) => format!("{rv} has arch-{}", build.debian),
+        BuildArchSource::Native => format!(
+            "no {BUILD_ARCH_RUNVAR} runvar nor arch-* hostflag, so native as runvar arch={}",
+            target.debian
+        ),
+    }
+}
+
+/// The suite: host_suite, else suite (osstest's target_var order), and
+/// any suite-* flags, all agreeing; and where it came from.
+fn build_suite(
+    r: &BTreeMap<String, String>,
+    flags: &[Flag<'_>],
+) -> Result<(Suite, String), PlanError> {
+    let mut suite: Option<(Suite, String)> = None;
+    let runvar_suite = ["host_suite", "suite"]
+        .iter()
+        .find_map(|&rv| runvar(r, rv).map(|v| (rv, v)));
+    if let Some((rv, v)) = runvar_suite {
+        let s = Suite::by_name(v).map_err(|source| PlanError::UnknownSuite {
+            place: format!("runvar {rv}"),
+            source,
+        })?;
+        suite = Some((s, format!("runvar {rv}={v}")));
+    }
+    for f in flags.iter().filter(|f| f.flag.starts_with("suite-")) {
+        let s = Suite::by_name(&f.flag["suite-".len()..]).map_err(|source| {
+            PlanError::UnknownSuite {
+                place: format!("{} flag {}", f.runvar, f.flag),
+                source,
+            }
+        })?;
+        let here = format!("{} has {}", f.runvar, f.flag);
+        match &suite {
+            Some((had, from)) if *had != s => {
+                return Err(PlanError::SuiteDisagrees {
+                    first: from.clone(),
+                    second: here,
+                })
+            }
+            Some(_) => {}
+            None => suite = Some((s, here)),
+        }
+    }
+    suite.ok_or(PlanError::NoSuite)
+}
+
+/// Checks that the sharing classes (`share-build-SUITE-ARCH`) describe
+/// the build host: its arch (`build_from` saying where that came from)
+/// and its suite.
+fn check_share_build(
+    flags: &[Flag<'_>],
+    build: &Arch,
+    build_from: &str,
+    suite: Suite,
+    suite_from: &str,
+) -> Result<(), PlanError> {
+    for f in flags.iter().filter(|f| f.flag.starts_with("share-build-")) {
+        let class = &f.flag["share-build-".len()..];
+        let (class_suite, class_arch) = class
+            .split_once('-')
+            .filter(|(s, a)| !s.is_empty() && !a.is_empty())
+            .ok_or_else(|| PlanError::BadShareBuild {
+                runvar: f.runvar,
+                flag: f.flag.into(),
+            })?;
+        if class_arch != build.debian {
+            return Err(PlanError::ShareBuildArch {
+                runvar: f.runvar,
+                flag: f.flag.into(),
+                class_arch: class_arch.into(),
+                build_arch: build.debian,
+                build_from: build_from.to_owned(),
+            });
+        }
+        if class_suite != suite.name() {
+            return Err(PlanError::ShareBuildSuite {
+                runvar: f.runvar,
+                flag: f.flag.into(),
+                class_suite: class_suite.into(),
+                suite,
+                suite_from: suite_from.to_owned(),
+            });
+        }
+    }
+    Ok(())
+}
+
 impl BuildPlan {
     /// Derives the plan from a job's runvars (see the module docs for
     /// which are read and what is an error).
     pub fn from_runvars(r: &BTreeMap<String, String>) -> Result<BuildPlan, PlanError> {
-        let get = |k: &str| r.get(k).map(String::as_str).filter(|v| !v.is_empty());
-
-        let target_name = get("arch").ok_or(PlanError::NoArch)?;
+        let target_name = runvar(r, "arch").ok_or(PlanError::NoArch)?;
         let target = Arch::by_debian(target_name).map_err(|source| PlanError::UnknownArch {
             place: "runvar arch".into(),
             source,
         })?;
-
-        let flags: Vec<Flag> = HOSTFLAGS_RUNVARS
-            .iter()
-            .filter_map(|&rv| get(rv).map(|v| (rv, v)))
-            .flat_map(|(runvar, v)| {
-                v.split(',')
-                    .map(str::trim)
-                    .filter(|f| !f.is_empty() && !f.starts_with('!'))
-                    .map(move |flag| Flag { runvar, flag })
-            })
-            .collect();
-
-        // The build host's arch flag: at most one distinct.
-        let mut arch_flag: Option<&Flag> = None;
-        for f in flags.iter().filter(|f| f.flag.starts_with("arch-")) {
-            match arch_flag {
-                Some(first) if first.flag != f.flag => {
-                    return Err(PlanError::TwoArchFlags {
-                        first_flag: first.flag.into(),
-                        first_runvar: first.runvar,
-                        second_flag: f.flag.into(),
-                        second_runvar: f.runvar,
-                    })
-                }
-                Some(_) => {}
-                None => arch_flag = Some(f),
-            }
-        }
-        let flag_arch = arch_flag
-            .map(|f| {
-                Arch::by_debian(&f.flag["arch-".len()..])
-                    .map(|a| (a, f))
-                    .map_err(|source| PlanError::UnknownArch {
-                        place: format!("{} flag {}", f.runvar, f.flag),
-                        source,
-                    })
-            })
-            .transpose()?;
-
-        let runvar_arch = get(BUILD_ARCH_RUNVAR)
-            .map(|n| {
-                Arch::by_debian(n).map_err(|source| PlanError::UnknownArch {
-                    place: format!("runvar {BUILD_ARCH_RUNVAR}"),
-                    source,
-                })
-            })
-            .transpose()?;
-
-        let (build, build_from) = match (runvar_arch, flag_arch) {
-            (Some(b), Some((fa, f))) if b.debian != fa.debian => {
-                return Err(PlanError::BuildArchDisagrees {
-                    build_arch: b.debian.into(),
-                    flag: f.flag.into(),
-                    flag_runvar: f.runvar,
-                })
-            }
-            (Some(b), _) => (b, BuildArchSource::Runvar),
-            (None, Some((fa, f))) => (fa, BuildArchSource::Hostflag(f.runvar.into())),
-            (None, None) => (target, BuildArchSource::Native),
-        };
-        let build_from_text = match &build_from {
-            BuildArchSource::Runvar => format!("runvar {BUILD_ARCH_RUNVAR}={}", build.debian),
-            BuildArchSource::Hostflag(rv) => format!("{rv} has arch-{}", build.debian),
-            BuildArchSource::Native => format!(
-                "no {BUILD_ARCH_RUNVAR} runvar nor arch-* hostflag, so native as runvar arch={}",
-                target.debian
-            ),
-        };
-
-        // The suite: host_suite, else suite (osstest's target_var order),
-        // and any suite-* flags, all agreeing.
-        let mut suite: Option<(Suite, String)> = None;
-        let runvar_suite = ["host_suite", "suite"]
-            .iter()
-            .find_map(|&rv| get(rv).map(|v| (rv, v)));
-        if let Some((rv, v)) = runvar_suite {
-            let s = Suite::by_name(v).map_err(|source| PlanError::UnknownSuite {
-                place: format!("runvar {rv}"),
-                source,
-            })?;
-            suite = Some((s, format!("runvar {rv}={v}")));
-        }
-        for f in flags.iter().filter(|f| f.flag.starts_with("suite-")) {
-            let s = Suite::by_name(&f.flag["suite-".len()..]).map_err(|source| {
-                PlanError::UnknownSuite {
-                    place: format!("{} flag {}", f.runvar, f.flag),
-                    source,
-                }
-            })?;
-            let here = format!("{} has {}", f.runvar, f.flag);
-            match &suite {
-                Some((had, from)) if *had != s => {
-                    return Err(PlanError::SuiteDisagrees {
-                        first: from.clone(),
-                        second: here,
-                    })
-                }
-                Some(_) => {}
-                None => suite = Some((s, here)),
-            }
-        }
-        let (suite, suite_from) = suite.ok_or(PlanError::NoSuite)?;
-
-        // Sharing classes describe the build host.
-        for f in flags.iter().filter(|f| f.flag.starts_with("share-build-")) {
-            let class = &f.flag["share-build-".len()..];
-            let (class_suite, class_arch) = class
-                .split_once('-')
-                .filter(|(s, a)| !s.is_empty() && !a.is_empty())
-                .ok_or_else(|| PlanError::BadShareBuild {
-                    runvar: f.runvar,
-                    flag: f.flag.into(),
-                })?;
-            if class_arch != build.debian {
-                return Err(PlanError::ShareBuildArch {
-                    runvar: f.runvar,
-                    flag: f.flag.into(),
-                    class_arch: class_arch.into(),
-                    build_arch: build.debian,
-                    build_from: build_from_text,
-                });
-            }
-            if class_suite != suite.name() {
-                return Err(PlanError::ShareBuildSuite {
-                    runvar: f.runvar,
-                    flag: f.flag.into(),
-                    class_suite: class_suite.into(),
-                    suite,
-                    suite_from,
-                });
-            }
-        }
-
+        let flags = host_flags(r);
+        let (build, build_from) = build_arch(r, &flags, target)?;
+        let build_from_text = build_from_text(&build_from, build, target);
+        let (suite, suite_from) = build_suite(r, &flags)?;
+        check_share_build(&flags, build, &build_from_text, suite, &suite_from)?;
         let toolchain =
             Toolchain::new(suite, build, target).map_err(|source| PlanError::Toolchain {
                 target: target.debian,
@@ -374,14 +417,13 @@ impl BuildPlan {
                 build_from: build_from_text,
                 source,
             })?;
-
         Ok(BuildPlan {
             build,
             target,
             suite,
             build_from,
             toolchain,
-            qemuu_tree: get("tree_qemuu").map(str::to_owned),
+            qemuu_tree: runvar(r, "tree_qemuu").map(str::to_owned),
         })
     }
 
@@ -557,6 +599,10 @@ mod tests {
             ]),
             "host_hostflags: hostflag share-build-bookworm is not share-build-SUITE-ARCH"
         );
+    }
+
+    #[test]
+    fn build_arch_suite_and_toolchain_errors_name_the_runvars() {
         assert_eq!(
             err(&[
                 ("arch", "armhf"),

@@ -26,8 +26,8 @@ use std::sync::Mutex;
 use crate::format::compress::{compress_piece, Compression, Piece};
 use crate::kernel::modinfo::ModuleInfo;
 use crate::kernel::modules::{
-    module_name_from_path, plain_module_path, Closure, KernelModules, Matcher, Module, Selection,
-    Want,
+    module_name_from_path, plain_module_path, Closure, KernelModules, Matcher, Module,
+    ModulesError, Selection, Want,
 };
 use crate::kernel::{
     Entry, EntryKind, ImageArch, KernelCheck, KernelError, KernelSource, ModulePath, Role,
@@ -171,124 +171,55 @@ pub(super) fn collect(
     dtbs: Option<&Path>,
     moddir_root: &str,
 ) -> Result<Collected, InstallerError> {
-    let source_path = src.path().to_owned();
-    let problem = |p: String| InstallerError::Source {
-        source_path: source_path.clone(),
-        problem: p,
-    };
-    let mut check = KernelCheck::new(src);
-    let mut image_bytes = Vec::new();
-    let mut parsed: Vec<Module> = Vec::new();
+    let selection = Selection::from_options(opts.classic, &opts.include, &opts.exclude);
+    let matcher = selection
+        .compile()
+        .map_err(|source| modules_err(src, source))?;
     let pieces: Mutex<Vec<Compressed>> = Mutex::new(Vec::new());
     let backlog = AtomicUsize::new(0);
-    let selection = Selection::from_options(opts.classic, &opts.include, &opts.exclude);
-    let mut keeper = Keeper {
-        matcher: selection
-            .compile()
-            .map_err(|source| InstallerError::Modules {
-                source_path: source_path.clone(),
-                source,
-            })?,
-        piece_level: (opts.compression == Compression::Gzip)
-            .then(|| opts.level.unwrap_or(Compression::Gzip.default_level())),
-        softdep_targets: HashSet::new(),
-        held: HashMap::new(),
-        dropped: HashMap::new(),
-        pieces: &pieces,
-        backlog: &backlog,
+    let mut reading = Reading {
+        src,
+        opts,
+        dtb_tar: match dtbs {
+            Some(p) => Some(DtbTar::create(p, u64::from(opts.mtime.unwrap_or(0)))?),
+            None => None,
+        },
+        check: KernelCheck::new(src),
+        image_bytes: Vec::new(),
+        parsed: Vec::new(),
+        keeper: Keeper {
+            matcher,
+            piece_level: (opts.compression == Compression::Gzip)
+                .then(|| opts.level.unwrap_or(Compression::Gzip.default_level())),
+            softdep_targets: HashSet::new(),
+            held: HashMap::new(),
+            dropped: HashMap::new(),
+            pieces: &pieces,
+            backlog: &backlog,
+        },
+        tree_files: Vec::new(),
+        source_moddir: None,
+        dtb_count: 0,
     };
-    let mut tree_files: Vec<(String, Vec<u8>)> = Vec::new();
-    let mut source_moddir: Option<String> = None;
-    let mut dtb_tar = match dtbs {
-        Some(p) => Some(DtbTar::create(p, u64::from(opts.mtime.unwrap_or(0)))?),
-        None => None,
-    };
-    let mut dtb_count = 0usize;
-
     // Compressions spawned while reading run on rayon's threads; the scope
     // ends when the last one has.
-    let control = rayon::in_place_scope(|scope| {
-        src.visit(|e| {
-            check.entry(e);
-            let is_file = e.kind == EntryKind::File;
-            match e.role {
-                Role::Image if is_file => {
-                    let want = dtbs.is_some();
-                    let mut bytes = Vec::new();
-                    let limit = if want { IMAGE_LIMIT } else { HEAD_BYTES as u64 };
-                    (&mut *e)
-                        .take(limit)
-                        .read_to_end(&mut bytes)
-                        .map_err(src.read_err(format!("{} ({})", e.path, e.location)))?;
-                    if want && (bytes.len() as u64) < e.size {
-                        return Err(src.member_err(
-                            &e.path,
-                            format!(
-                                "{} bytes, more than the {IMAGE_LIMIT} read into memory",
-                                e.size
-                            ),
-                        ));
-                    }
-                    check.image(&e.path, &bytes[..bytes.len().min(HEAD_BYTES)])?;
-                    if want {
-                        image_bytes = bytes;
-                    }
-                }
-                Role::Module if is_file => {
-                    let mut m = read_module(src, e, opts.keep_module_compression)?;
-                    source_moddir.get_or_insert_with(|| m.moddir.clone());
-                    check.module(&e.path, &m.info)?;
-                    keeper.keep(scope, src, &e.path, &mut m)?;
-                    parsed.push(Module {
-                        path: m.rel,
-                        name: m.name,
-                        info: m.info,
-                    });
-                }
-                Role::ModuleTree if is_file => {
-                    let rel = ModulePath::parse(&e.path).map_or("", |m| m.rest).to_owned();
-                    if TREE_FILES.contains(&rel.as_str()) {
-                        let bytes = e
-                            .read_all(MODULE_LIMIT)
-                            .map_err(src.read_err(format!("{} ({})", e.path, e.location)))?;
-                        tree_files.push((rel, bytes));
-                    }
-                }
-                Role::Dtb if is_file => {
-                    if let Some(t) = dtb_tar.as_mut() {
-                        let rel = dtb_relative(&e.path, e.version.as_deref()).ok_or_else(|| {
-                            src.member_err(&e.path, "a DTB outside a DTB directory".into())
-                        })?;
-                        let h = t.header(tar::EntryType::Regular, 0o644, e.size);
-                        let mut h = h;
-                        t.builder
-                            .append_data(&mut h, &rel, &mut *e)
-                            .map_err(src.read_err(format!(
-                                "{} ({}): into the DTB tarball",
-                                e.path, e.location
-                            )))?;
-                    }
-                    dtb_count += 1;
-                }
-                _ => {}
-            }
-            Ok(())
-        })
-    })?;
-    let Keeper {
-        held: mut all_held,
-        dropped,
+    let control = rayon::in_place_scope(|scope| src.visit(|e| reading.entry(scope, e)))?;
+    let Reading {
+        check,
+        image_bytes,
+        parsed,
+        keeper,
+        tree_files,
+        source_moddir,
+        dtb_tar,
+        dtb_count,
         ..
-    } = keeper;
+    } = reading;
+    let (mut all_held, dropped) = (keeper.held, keeper.dropped);
     for (name, piece, size) in pieces.into_inner().expect("no panics holding it") {
         let piece = piece.map_err(|(what, e)| src.read_err(what)(e))?;
-        all_held.insert(
-            name,
-            Held {
-                bytes: HeldBytes::Piece(piece),
-                size,
-            },
-        );
+        let bytes = HeldBytes::Piece(piece);
+        all_held.insert(name, Held { bytes, size });
     }
     if let (Some(t), Some(p)) = (dtb_tar, dtbs) {
         t.finish(p)?;
@@ -297,17 +228,171 @@ pub(super) fn collect(
     // The checks every reader of a kernel makes, then the installer's own.
     let checked = check.finish(control.as_ref())?;
     let version = checked.version;
-    let image = Image {
-        path: checked.image,
-        arch: checked.arch,
-        bytes: image_bytes,
-    };
     if parsed.is_empty() {
-        return Err(problem(format!(
+        return Err(problem(src, format!(
             "kernel {version} has no modules (no lib/modules/{version} or usr/lib/modules/{version})"
         )));
     }
+    let (modules, closure) = close(src, opts, &selection, parsed, &tree_files, &version)?;
+    let held = take_held(src, opts, &closure, all_held, &dropped)?;
+    let package = control.map(|c| {
+        (
+            c.package().to_owned(),
+            c.version().to_owned(),
+            c.architecture().to_owned(),
+        )
+    });
+    Ok(Collected {
+        moddir: format!("{moddir_root}/{version}"),
+        version,
+        image: Image {
+            path: checked.image,
+            arch: checked.arch,
+            bytes: image_bytes,
+        },
+        package,
+        modules,
+        closure,
+        held,
+        tree_files,
+        source_moddir: source_moddir.unwrap_or_default(),
+        dtb_count,
+    })
+}
 
+/// The installer's own fault with a source.
+fn problem(src: &KernelSource, problem: String) -> InstallerError {
+    InstallerError::Source {
+        source_path: src.path().to_owned(),
+        problem,
+    }
+}
+
+fn modules_err(src: &KernelSource, source: ModulesError) -> InstallerError {
+    InstallerError::Modules {
+        source_path: src.path().to_owned(),
+        source,
+    }
+}
+
+/// The reading of a source by [`collect`], entry by entry; `'p` is
+/// the life of what the compressing threads share.
+struct Reading<'a, 'p> {
+    src: &'a KernelSource,
+    opts: &'a Options,
+    dtb_tar: Option<DtbTar>,
+    check: KernelCheck<'a>,
+    /// The image, when it is kept.
+    image_bytes: Vec<u8>,
+    parsed: Vec<Module>,
+    keeper: Keeper<'p>,
+    tree_files: Vec<(String, Vec<u8>)>,
+    source_moddir: Option<String>,
+    dtb_count: usize,
+}
+
+impl<'p> Reading<'_, 'p> {
+    fn entry<'s>(&mut self, scope: &rayon::Scope<'s>, e: &mut Entry<'_>) -> Result<(), KernelError>
+    where
+        'p: 's,
+    {
+        self.check.entry(e);
+        if e.kind != EntryKind::File {
+            return Ok(());
+        }
+        match e.role {
+            Role::Image => self.image(e),
+            Role::Module => self.module(scope, e),
+            Role::ModuleTree => self.tree_file(e),
+            Role::Dtb => self.dtb(e),
+            _ => Ok(()),
+        }
+    }
+
+    /// Checks the image; keeps its bytes when there is a DTB tarball to
+    /// write (for [`super::di_kernel`]).
+    fn image(&mut self, e: &mut Entry<'_>) -> Result<(), KernelError> {
+        let src = self.src;
+        let want = self.dtb_tar.is_some();
+        let mut bytes = Vec::new();
+        let limit = if want { IMAGE_LIMIT } else { HEAD_BYTES as u64 };
+        (&mut *e)
+            .take(limit)
+            .read_to_end(&mut bytes)
+            .map_err(src.read_err(format!("{} ({})", e.path, e.location)))?;
+        if want && (bytes.len() as u64) < e.size {
+            return Err(src.member_err(
+                &e.path,
+                format!(
+                    "{} bytes, more than the {IMAGE_LIMIT} read into memory",
+                    e.size
+                ),
+            ));
+        }
+        self.check
+            .image(&e.path, &bytes[..bytes.len().min(HEAD_BYTES)])?;
+        if want {
+            self.image_bytes = bytes;
+        }
+        Ok(())
+    }
+
+    /// Reads and checks a module, and keeps what the segment may need of it.
+    fn module<'s>(&mut self, scope: &rayon::Scope<'s>, e: &mut Entry<'_>) -> Result<(), KernelError>
+    where
+        'p: 's,
+    {
+        let mut m = read_module(self.src, e, self.opts.keep_module_compression)?;
+        self.source_moddir.get_or_insert_with(|| m.moddir.clone());
+        self.check.module(&e.path, &m.info)?;
+        self.keeper.keep(scope, self.src, &e.path, &mut m)?;
+        self.parsed.push(Module {
+            path: m.rel,
+            name: m.name,
+            info: m.info,
+        });
+        Ok(())
+    }
+
+    /// Keeps `modules.order` and friends.
+    fn tree_file(&mut self, e: &mut Entry<'_>) -> Result<(), KernelError> {
+        let rel = ModulePath::parse(&e.path).map_or("", |m| m.rest).to_owned();
+        if TREE_FILES.contains(&rel.as_str()) {
+            let bytes = e
+                .read_all(MODULE_LIMIT)
+                .map_err(self.src.read_err(format!("{} ({})", e.path, e.location)))?;
+            self.tree_files.push((rel, bytes));
+        }
+        Ok(())
+    }
+
+    /// Counts a DTB, and puts it in the tarball if there is one.
+    fn dtb(&mut self, e: &mut Entry<'_>) -> Result<(), KernelError> {
+        let src = self.src;
+        if let Some(t) = self.dtb_tar.as_mut() {
+            let rel = dtb_relative(&e.path, e.version.as_deref())
+                .ok_or_else(|| src.member_err(&e.path, "a DTB outside a DTB directory".into()))?;
+            let mut h = t.header(tar::EntryType::Regular, 0o644, e.size);
+            t.builder.append_data(&mut h, &rel, &mut *e).map_err(
+                src.read_err(format!("{} ({}): into the DTB tarball", e.path, e.location)),
+            )?;
+        }
+        self.dtb_count += 1;
+        Ok(())
+    }
+}
+
+/// The kernel's modules, indexed, and the selection's dependency-closed
+/// subset of them; an error if it is empty or (unless allowed) misses a
+/// hard dependency.
+fn close(
+    src: &KernelSource,
+    opts: &Options,
+    selection: &Selection,
+    parsed: Vec<Module>,
+    tree_files: &[(String, Vec<u8>)],
+    version: &str,
+) -> Result<(KernelModules, Closure), InstallerError> {
     let text = |name: &str| {
         tree_files
             .iter()
@@ -317,21 +402,18 @@ pub(super) fn collect(
     let order = text("modules.order");
     let builtin = text("modules.builtin");
     let modules = KernelModules::from_modules(parsed, order.as_deref(), builtin.as_deref())
-        .map_err(|source| InstallerError::Modules {
-            source_path: source_path.clone(),
-            source,
-        })?;
+        .map_err(|source| modules_err(src, source))?;
     let closure = modules
-        .close(&selection)
-        .map_err(|source| InstallerError::Modules {
-            source_path: source_path.clone(),
-            source,
-        })?;
+        .close(selection)
+        .map_err(|source| modules_err(src, source))?;
     if closure.included.is_empty() {
-        return Err(problem(format!(
-            "the selection matches no module of kernel {version} (patterns: {})",
-            selection.included().join(" ")
-        )));
+        return Err(problem(
+            src,
+            format!(
+                "the selection matches no module of kernel {version} (patterns: {})",
+                selection.included().join(" ")
+            ),
+        ));
     }
     // A missing softdep is what modprobe shrugs off (the manifest lists
     // it); a missing hard dependency means a module that cannot load.
@@ -342,11 +424,26 @@ pub(super) fn collect(
         .map(|m| format!("{} (wanted by {})", m.name, m.wanted_by))
         .collect();
     if !hard.is_empty() && !opts.allow_missing {
-        return Err(problem(format!(
-            "dependencies that are neither modules nor built in: {}; pass allow_missing to go on",
-            hard.join(", ")
-        )));
+        return Err(problem(
+            src,
+            format!(
+                "dependencies that are neither modules nor built in: {}; pass allow_missing to go on",
+                hard.join(", ")
+            ),
+        ));
     }
+    Ok((modules, closure))
+}
+
+/// The bytes of the closure's modules, from what was held, reading the
+/// source again for the ones dropped on the way.
+fn take_held(
+    src: &KernelSource,
+    opts: &Options,
+    closure: &Closure,
+    mut all_held: HashMap<String, Held>,
+    dropped: &HashMap<String, u64>,
+) -> Result<HashMap<String, Held>, InstallerError> {
     let mut held = HashMap::with_capacity(closure.included.len());
     let mut reread = HashMap::new();
     for m in &closure.included {
@@ -360,25 +457,7 @@ pub(super) fn collect(
     if !reread.is_empty() {
         read_again(src, opts, &reread, &mut held)?;
     }
-    let package = control.map(|c| {
-        (
-            c.package().to_owned(),
-            c.version().to_owned(),
-            c.architecture().to_owned(),
-        )
-    });
-    Ok(Collected {
-        moddir: format!("{moddir_root}/{version}"),
-        version,
-        image,
-        package,
-        modules,
-        closure,
-        held,
-        tree_files,
-        source_moddir: source_moddir.unwrap_or_default(),
-        dtb_count,
-    })
+    Ok(held)
 }
 
 /// A module read from the source, in the form the segment stores it.

@@ -57,6 +57,67 @@ impl<R: BufRead> Reader<R> {
             return Ok(None);
         }
         let start = self.offset;
+        let (crc, f) = self.read_header(start)?;
+        let [ino, mode, uid, gid, nlink, mtime, size, devmaj, devmin, rdevmaj, rdevmin, namesize, check] =
+            f;
+        let size = size as u64;
+        let (name, name_lossy) = self.read_name(start, namesize as usize)?;
+
+        if name == TRAILER {
+            self.at_trailer = true;
+            // The trailer's data (normally none) is skipped as any other.
+            self.current = Some(Current {
+                name: name.clone(),
+                header_offset: start,
+                remaining: size,
+                size,
+                checksum: None,
+            });
+            self.finish_current()?;
+            return Ok(None);
+        }
+
+        let kind = Kind::from_mode(mode).ok_or_else(|| Error::BadHeader {
+            archive: self.archive.clone(),
+            offset: start,
+            problem: format!("member {name}: mode {mode:o} has no file type"),
+        })?;
+        self.current = Some(Current {
+            name: name.clone(),
+            header_offset: start,
+            remaining: size,
+            size,
+            // Only regular files' data is summed: GNU cpio writes 0 for
+            // symlinks in 070702 archives, and checks only files.
+            checksum: (crc && kind == Kind::File).then_some((check, 0)),
+        });
+        let link_target = if kind == Kind::Symlink {
+            Some(self.symlink_target(start, &name, size)?)
+        } else {
+            None
+        };
+        Ok(Some(Entry {
+            name,
+            kind,
+            mode,
+            uid,
+            gid,
+            nlink,
+            mtime,
+            size,
+            ino,
+            dev: (devmaj, devmin),
+            rdev: (rdevmaj, rdevmin),
+            checksum: crc.then_some(check),
+            link_target,
+            name_lossy,
+            offset: start,
+        }))
+    }
+
+    /// Reads the header of the entry at `start`: whether it is a `070702`
+    /// one (with a checksum), and its 13 fields in order.
+    fn read_header(&mut self, start: u64) -> Result<(bool, [u32; 13])> {
         let mut header = [0u8; HEADER_LEN];
         let got = self.read_up_to(&mut header, "header")?;
         if got < HEADER_LEN {
@@ -83,9 +144,10 @@ impl<R: BufRead> Reader<R> {
                 })
             }
         };
-        let field = |i: usize| -> Result<u32> {
+        let mut fields = [0u32; 13];
+        for (i, f) in fields.iter_mut().enumerate() {
             let raw = &header[6 + 8 * i..6 + 8 * (i + 1)];
-            std::str::from_utf8(raw)
+            *f = std::str::from_utf8(raw)
                 .ok()
                 .filter(|s| s.bytes().all(|b| b.is_ascii_hexdigit()))
                 .and_then(|s| u32::from_str_radix(s, 16).ok())
@@ -97,23 +159,15 @@ impl<R: BufRead> Reader<R> {
                         FIELDS[i],
                         String::from_utf8_lossy(raw)
                     ),
-                })
-        };
-        let [ino, mode, uid, gid, nlink, mtime, size, devmaj, devmin, rdevmaj, rdevmin, namesize, check] =
-            std::array::from_fn(|i| i);
-        let (ino, mode, uid, gid, nlink, mtime) = (
-            field(ino)?,
-            field(mode)?,
-            field(uid)?,
-            field(gid)?,
-            field(nlink)?,
-            field(mtime)?,
-        );
-        let size = field(size)? as u64;
-        let dev = (field(devmaj)?, field(devmin)?);
-        let rdev = (field(rdevmaj)?, field(rdevmin)?);
-        let namesize = field(namesize)? as usize;
-        let check = field(check)?;
+                })?;
+        }
+        Ok((crc, fields))
+    }
+
+    /// Reads the name (`namesize` bytes with its NUL) of the entry at
+    /// `start`, and the padding after it; the name, and whether it had to
+    /// be made UTF-8.
+    fn read_name(&mut self, start: u64, namesize: usize) -> Result<(String, bool)> {
         if namesize == 0 || namesize > PATH_MAX {
             return Err(Error::BadHeader {
                 archive: self.archive.clone(),
@@ -148,70 +202,27 @@ impl<R: BufRead> Reader<R> {
             Err(e) => (String::from_utf8_lossy(e.as_bytes()).into_owned(), true),
         };
         self.skip_padding(&name, "name padding")?;
+        Ok((name, name_lossy))
+    }
 
-        if name == TRAILER {
-            self.at_trailer = true;
-            // The trailer's data (normally none) is skipped as any other.
-            self.current = Some(Current {
-                name: name.clone(),
-                header_offset: start,
-                remaining: size,
-                size,
-                checksum: None,
+    /// Reads the target of symlink `name` at `start`: its `size` bytes of
+    /// data.
+    fn symlink_target(&mut self, start: u64, name: &str, size: u64) -> Result<String> {
+        if size == 0 || size >= PATH_MAX as u64 {
+            return Err(Error::BadHeader {
+                archive: self.archive.clone(),
+                offset: start,
+                problem: format!(
+                    "symlink {name}: target size {size} (must be 1 to {})",
+                    PATH_MAX - 1
+                ),
             });
-            self.finish_current()?;
-            return Ok(None);
         }
-
-        let kind = Kind::from_mode(mode).ok_or_else(|| Error::BadHeader {
-            archive: self.archive.clone(),
-            offset: start,
-            problem: format!("member {name}: mode {mode:o} has no file type"),
-        })?;
-        self.current = Some(Current {
-            name: name.clone(),
-            header_offset: start,
-            remaining: size,
-            size,
-            // Only regular files' data is summed: GNU cpio writes 0 for
-            // symlinks in 070702 archives, and checks only files.
-            checksum: (crc && kind == Kind::File).then_some((check, 0)),
-        });
-        let mut link_target = None;
-        if kind == Kind::Symlink {
-            if size == 0 || size >= PATH_MAX as u64 {
-                return Err(Error::BadHeader {
-                    archive: self.archive.clone(),
-                    offset: start,
-                    problem: format!(
-                        "symlink {name}: target size {size} (must be 1 to {})",
-                        PATH_MAX - 1
-                    ),
-                });
-            }
-            let mut target = Vec::with_capacity(size as usize);
-            self.data()
-                .read_to_end(&mut target)
-                .map_err(|e| self.data_error(e))?;
-            link_target = Some(String::from_utf8_lossy(&target).into_owned());
-        }
-        Ok(Some(Entry {
-            name,
-            kind,
-            mode,
-            uid,
-            gid,
-            nlink,
-            mtime,
-            size,
-            ino,
-            dev,
-            rdev,
-            checksum: crc.then_some(check),
-            link_target,
-            name_lossy,
-            offset: start,
-        }))
+        let mut target = Vec::with_capacity(size as usize);
+        self.data()
+            .read_to_end(&mut target)
+            .map_err(|e| self.data_error(e))?;
+        Ok(String::from_utf8_lossy(&target).into_owned())
     }
 
     /// A reader of the current entry's data, ending at its size. A short

@@ -123,50 +123,13 @@ pub fn append(
         let pad = (4 - w.count % 4) % 4;
         w.write_all(&[0u8; 3][..pad as usize])
             .map_err(io_err(&tmp_path, "writing"))?;
-        match seg {
-            Segment::Archive(p) => {
-                let mut a = File::open(p).map_err(io_err(p, "opening"))?;
-                let mut head = [0u8; 8];
-                let n = read_head(&mut a, &mut head).map_err(io_err(p, "reading"))?;
-                if segment_compression(&head[..n]).is_none() {
-                    return Err(Error::Format {
-                        path: p.display().to_string(),
-                        offset: 0,
-                        problem: format!(
-                            "not a cpio archive nor compressed one: starts {:02x?}",
-                            &head[..n]
-                        ),
-                    });
-                }
-                w.write_all(&head[..n])
-                    .map_err(io_err(&tmp_path, "writing"))?;
-                io::copy(&mut a, &mut w).map_err(io_err(p, "copying"))?;
-            }
-            Segment::Directory { path, prefix } => {
-                let mut tree = Tree::new(format!(
-                    "{} (segment {} from {})",
-                    out.display(),
-                    i,
-                    path.display()
-                ));
-                tree.add_dir_tree(path, prefix)?;
-                if tree.is_empty() {
-                    return Err(Error::Option(format!(
-                        "{}: directory is empty: nothing to append",
-                        path.display()
-                    )));
-                }
-                write_tree(&tree, &mut w, opts, level, &tmp_path)?;
-            }
-            Segment::Tree(tree) => {
-                if tree.is_empty() {
-                    return Err(Error::Option(format!(
-                        "segment {i}: no entries: nothing to append"
-                    )));
-                }
-                write_tree(tree, &mut w, opts, level, &tmp_path)?;
-            }
-        }
+        let to = Output {
+            path: out,
+            tmp: &tmp_path,
+            opts,
+            level,
+        };
+        write_segment(i, seg, &mut w, &to)?;
     }
     w.flush().map_err(io_err(&tmp_path, "writing"))?;
     drop(w);
@@ -194,16 +157,94 @@ pub fn append(
             ),
         });
     }
-    // The kernel's xz decoder knows only the CRC32 check (and none); an
-    // archive made with plain `xz` (CRC64) would stop the boot.
-    let file = File::open(&tmp_path).map_err(io_err(&tmp_path, "opening"))?;
+    check_xz(&tmp_path, &found, base_found, segments)?;
+    check_budget(&found, out, base_found, &opts.budget)?;
+    tmp.persist(out)
+        .map_err(|e| e.error)
+        .map_err(io_err(out, "renaming the temporary file into place"))?;
+    let size = found.size;
+    Ok(AppendReport {
+        path: out.display().to_string(),
+        size,
+        segments: found.segments,
+        first_appended: base_found,
+        merged_data_size: found.merged_data_size,
+        warnings: found.warnings,
+    })
+}
+
+/// Where [`append`] writes: the output, its temporary file, how.
+struct Output<'a> {
+    path: &'a Path,
+    tmp: &'a Path,
+    opts: &'a AppendOptions,
+    level: u32,
+}
+
+/// Writes segment `i` onto `w`.
+fn write_segment<W: Write>(i: usize, seg: &Segment, w: &mut W, to: &Output<'_>) -> Result<()> {
+    match seg {
+        Segment::Archive(p) => {
+            let mut a = File::open(p).map_err(io_err(p, "opening"))?;
+            let mut head = [0u8; 8];
+            let n = read_head(&mut a, &mut head).map_err(io_err(p, "reading"))?;
+            if segment_compression(&head[..n]).is_none() {
+                return Err(Error::Format {
+                    path: p.display().to_string(),
+                    offset: 0,
+                    problem: format!(
+                        "not a cpio archive nor compressed one: starts {:02x?}",
+                        &head[..n]
+                    ),
+                });
+            }
+            w.write_all(&head[..n]).map_err(io_err(to.tmp, "writing"))?;
+            io::copy(&mut a, w).map_err(io_err(p, "copying"))?;
+        }
+        Segment::Directory { path, prefix } => {
+            let mut tree = Tree::new(format!(
+                "{} (segment {} from {})",
+                to.path.display(),
+                i,
+                path.display()
+            ));
+            tree.add_dir_tree(path, prefix)?;
+            if tree.is_empty() {
+                return Err(Error::Option(format!(
+                    "{}: directory is empty: nothing to append",
+                    path.display()
+                )));
+            }
+            write_tree(&tree, w, to.opts, to.level, to.tmp)?;
+        }
+        Segment::Tree(tree) => {
+            if tree.is_empty() {
+                return Err(Error::Option(format!(
+                    "segment {i}: no entries: nothing to append"
+                )));
+            }
+            write_tree(tree, w, to.opts, to.level, to.tmp)?;
+        }
+    }
+    Ok(())
+}
+
+/// The kernel's xz decoder knows only the CRC32 check (and none); an
+/// archive made with plain `xz` (CRC64) would stop the boot.
+fn check_xz(
+    tmp_path: &Path,
+    found: &Inspection,
+    base_found: usize,
+    segments: &[Segment],
+) -> Result<()> {
+    let file = File::open(tmp_path).map_err(io_err(tmp_path, "opening"))?;
     for (seg, source) in found.segments[base_found..].iter().zip(segments) {
         if seg.compression != Compression::Xz {
             continue;
         }
         let mut head = [0u8; 8];
         std::os::unix::fs::FileExt::read_exact_at(&file, &mut head, seg.offset)
-            .map_err(io_err(&tmp_path, "reading"))?;
+            .map_err(io_err(tmp_path, "reading"))?;
         if let Some(check) = compress::xz_check(&head).filter(|&c| c > 1) {
             let what = match source {
                 Segment::Archive(p) => p.display().to_string(),
@@ -218,19 +259,7 @@ pub fn append(
             });
         }
     }
-    check_budget(&found, out, base_found, &opts.budget)?;
-    tmp.persist(out)
-        .map_err(|e| e.error)
-        .map_err(io_err(out, "renaming the temporary file into place"))?;
-    let size = found.size;
-    Ok(AppendReport {
-        path: out.display().to_string(),
-        size,
-        segments: found.segments,
-        first_appended: base_found,
-        merged_data_size: found.merged_data_size,
-        warnings: found.warnings,
-    })
+    Ok(())
 }
 
 fn write_tree<W: Write>(
