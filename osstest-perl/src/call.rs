@@ -9,9 +9,6 @@ use std::cell::{Cell, RefCell};
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::Once;
 
-use crate::registry::Function;
-use crate::value::PerlValue;
-
 /// The package every function lives in, for messages.
 pub const PACKAGE: &str = "Osstest::Core";
 
@@ -65,15 +62,17 @@ pub fn guarded<T>(name: &str, body: impl FnOnce() -> Result<T, String>) -> Resul
     }
 }
 
-/// Calls a registered function with already converted arguments.
-pub fn call(f: &Function, args: Vec<PerlValue>) -> Result<PerlValue, String> {
-    guarded(f.name, || (f.call)(args))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::registry::find;
+    use crate::registry::{find, Function};
+    use crate::value::PerlValue;
+
+    /// Calls a registered function with already converted arguments, as
+    /// the glue does.
+    fn call(f: &Function, args: Vec<PerlValue>) -> Result<PerlValue, String> {
+        guarded(f.name, || (f.call)(args))
+    }
 
     #[test]
     fn panic_becomes_error() {

@@ -8,8 +8,11 @@
 //!
 //! The shared object installs every entry as `Osstest::Core::NAME` when Perl
 //! loads it. Names starting with `_` are internal (tests, introspection) and
-//! are not exported by `Osstest/Core.pm`.
+//! are not exported by `Osstest/Core.pm`. `_functions`, which lists this
+//! table, is defined here (`perl_fn!(NAME(...) = PATH)` names a function
+//! outside [`crate::api`]), so `api` never reaches back into the registry.
 
+use std::convert::Infallible;
 use std::error::Error as StdError;
 
 use serde::de::DeserializeOwned;
@@ -29,8 +32,9 @@ pub struct Function {
     pub call: fn(Vec<PerlValue>) -> Result<PerlValue, String>,
 }
 
+#[cfg(test)]
 impl Function {
-    /// `name($a, $b)`, the usage line for messages.
+    /// `name($a, $b)`, the usage line.
     pub fn usage(&self) -> String {
         let params: Vec<String> = self.params.iter().map(|p| format!("${p}")).collect();
         format!("{}({})", self.name, params.join(", "))
@@ -39,6 +43,9 @@ impl Function {
 
 macro_rules! perl_fn {
     ($name:ident ( $($param:ident),* )) => {
+        perl_fn!($name ( $($param),* ) = crate::api::$name)
+    };
+    ($name:ident ( $($param:ident),* ) = $f:path) => {
         Function {
             name: stringify!($name),
             params: &[$(stringify!($param)),*],
@@ -46,7 +53,7 @@ macro_rules! perl_fn {
                 #[allow(unused_mut, unused_variables)]
                 let mut args = Args::new(&[$(stringify!($param)),*], args)?;
                 $( let $param = args.take()?; )*
-                output(crate::api::$name($($param),*))
+                output($f($($param),*))
             },
         }
     };
@@ -77,11 +84,18 @@ pub static FUNCTIONS: &[Function] = &[
     perl_fn!(kernel_deb(source, outdir, opts)),
     perl_fn!(kernel_outputs(runvars)),
     perl_fn!(target_install(opts)),
-    perl_fn!(_functions()),
+    perl_fn!(_functions() = functions),
     perl_fn!(_test_panic(message)),
 ];
 
+/// `_functions()`: the names of every registered function, for the tests
+/// that check `Osstest/Core.pm` exports and documents each one.
+fn functions() -> Result<Vec<&'static str>, Infallible> {
+    Ok(FUNCTIONS.iter().map(|f| f.name).collect())
+}
+
 /// Looks a function up by name.
+#[cfg(test)]
 pub fn find(name: &str) -> Option<&'static Function> {
     FUNCTIONS.iter().find(|f| f.name == name)
 }

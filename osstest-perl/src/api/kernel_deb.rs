@@ -49,11 +49,6 @@ pub enum KernelDebApiError {
     /// `SOURCE_DATE_EPOCH` is not a timestamp.
     #[error(transparent)]
     BadEpoch(#[from] BadSourceDateEpoch),
-    /// The source is not a directory.
-    #[error(
-        "{0}: not a kernel tree directory (a kerndist tarball or .deb must be unpacked first)"
-    )]
-    NotATree(PathBuf),
     /// Writing failed.
     #[error(transparent)]
     Write(#[from] DebWriteError),

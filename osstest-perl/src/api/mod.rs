@@ -37,12 +37,6 @@ pub(crate) fn mtime_or_zero() -> Result<u32, BadSourceDateEpoch> {
     Ok(osstest_core::format::source_date_epoch()?.unwrap_or(0))
 }
 
-/// `_functions()`: the names of every registered function, for the tests
-/// that check `Osstest/Core.pm` exports and documents each one.
-pub fn _functions() -> Result<Vec<&'static str>, Infallible> {
-    Ok(crate::registry::FUNCTIONS.iter().map(|f| f.name).collect())
-}
-
 /// `_test_panic($message)`: panics, so the tests can check that a Rust
 /// panic reaches Perl as an exception and the interpreter carries on.
 pub fn _test_panic(message: Option<String>) -> Result<(), Infallible> {
