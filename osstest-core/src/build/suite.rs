@@ -4,6 +4,8 @@
 
 use serde::Serialize;
 
+use crate::build::arch::{Arch, UnknownArch};
+
 /// A Debian suite osstest builds on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -136,6 +138,38 @@ impl ModulesLayout {
     }
 }
 
+/// The system a kernel is installed on: its Debian architecture and the
+/// layout of its suite.
+#[derive(Debug, Clone, Copy)]
+pub struct TargetSystem {
+    /// Its architecture.
+    pub arch: &'static Arch,
+    /// Where its suite keeps modules.
+    pub layout: ModulesLayout,
+}
+
+/// The architecture or the suite of a target system is not one we know.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum UnknownTarget {
+    /// The architecture.
+    #[error(transparent)]
+    Arch(#[from] UnknownArch),
+    /// The suite.
+    #[error(transparent)]
+    Suite(#[from] UnknownSuite),
+}
+
+impl TargetSystem {
+    /// Debian architecture `arch` installed with `suite` (see
+    /// [`ModulesLayout::for_suite`]); the architecture is checked first.
+    pub fn new(arch: &str, suite: &str) -> Result<TargetSystem, UnknownTarget> {
+        Ok(TargetSystem {
+            arch: Arch::by_debian(arch)?,
+            layout: ModulesLayout::for_suite(suite)?,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -154,22 +188,16 @@ mod tests {
 
     #[test]
     fn layouts() {
-        assert_eq!(
-            ModulesLayout::for_suite("bookworm").unwrap(),
-            ModulesLayout::Lib
-        );
-        assert_eq!(
-            ModulesLayout::for_suite("bookworm-backports").unwrap(),
-            ModulesLayout::Lib
-        );
-        assert_eq!(
-            ModulesLayout::for_suite("trixie").unwrap(),
-            ModulesLayout::UsrLib
-        );
-        assert_eq!(
-            ModulesLayout::for_suite("sid").unwrap(),
-            ModulesLayout::UsrLib
-        );
+        for (suite, layout) in [
+            ("stretch", ModulesLayout::Lib),
+            ("bookworm", ModulesLayout::Lib),
+            ("bookworm-backports", ModulesLayout::Lib),
+            ("trixie", ModulesLayout::UsrLib),
+            ("trixie-security", ModulesLayout::UsrLib),
+            ("sid", ModulesLayout::UsrLib),
+        ] {
+            assert_eq!(ModulesLayout::for_suite(suite).unwrap(), layout, "{suite}");
+        }
         assert_eq!(
             ModulesLayout::UsrLib.modules_dir("6.12.1"),
             "usr/lib/modules/6.12.1"

@@ -3,6 +3,7 @@
 //! - [`Counting`] counts the bytes going through (offsets in error
 //!   messages, sizes in reports) and, reading, whether the stream ended;
 //! - [`Hashing`] hashes them (a package's `md5sums`, an output's sha256);
+//! - [`read_up_to`] fills a buffer unless the stream ends first;
 //! - [`Exact`] reads exactly a given number of bytes: an underlying
 //!   stream that ends first is an error, not a short read (ar and tar
 //!   readers would otherwise hand a truncated member on as complete).
@@ -104,6 +105,22 @@ impl<W: Write, D: Digest> Write for Hashing<W, D> {
     }
 }
 
+/// Reads into `buf` until it is full or `r` ends (retrying interrupted
+/// reads); how many bytes it got. A short count is the end of the stream,
+/// which the caller says is wrong or not (`read_exact` cannot tell).
+pub(crate) fn read_up_to(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
+    let mut got = 0;
+    while got < buf.len() {
+        match r.read(&mut buf[got..]) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(got)
+}
+
 /// Reads exactly `left` more bytes of `inner`.
 pub(crate) struct Exact<R> {
     inner: R,
@@ -176,5 +193,11 @@ mod tests {
         );
         let mut e = Exact::new(&b"abcdef"[..], 2);
         assert_eq!(io::copy(&mut e, &mut io::sink()).unwrap(), 2);
+
+        let mut buf = [0u8; 4];
+        let mut r = io::Read::chain(&b"ab"[..], &b"cdef"[..]);
+        assert_eq!(read_up_to(&mut r, &mut buf).unwrap(), 4);
+        assert_eq!(&buf, b"abcd");
+        assert_eq!(read_up_to(&mut &b"xy"[..], &mut buf).unwrap(), 2);
     }
 }

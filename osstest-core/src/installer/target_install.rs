@@ -25,8 +25,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::build::arch::Arch;
-use crate::build::suite::{ModulesLayout, UnknownSuite};
+use crate::build::suite::{TargetSystem, UnknownTarget};
 
 /// An error in the options.
 #[derive(Debug, thiserror::Error)]
@@ -44,12 +43,9 @@ pub enum TargetInstallError {
         /// What is wrong.
         why: &'static str,
     },
-    /// An unknown suite.
+    /// An unknown architecture or suite.
     #[error(transparent)]
-    Suite(#[from] UnknownSuite),
-    /// An unknown architecture.
-    #[error(transparent)]
-    Arch(#[from] crate::build::arch::UnknownArch),
+    Target(#[from] UnknownTarget),
 }
 
 /// What to install and how to boot it.
@@ -130,8 +126,7 @@ fn check(option: &'static str, value: &str, release: bool) -> Result<(), TargetI
 /// `opts.release` on the target (see the module docs).
 pub fn target_install(opts: &TargetInstallOptions) -> Result<TargetInstall, TargetInstallError> {
     check("release", &opts.release, true)?;
-    let arch = Arch::by_debian(&opts.arch)?;
-    let layout = ModulesLayout::for_suite(&opts.suite)?;
+    let TargetSystem { arch, layout } = TargetSystem::new(&opts.arch, &opts.suite)?;
     let v = &opts.release;
     let image = format!("/boot/vmlinuz-{v}");
     let moddir = format!("/{}", layout.modules_dir(v));

@@ -262,7 +262,29 @@ impl ModuleInfo {
         let modinfo = sections
             .section(".modinfo")?
             .ok_or(ModinfoError::MissingSection(".modinfo"))?;
-        let mut info = ModuleInfo {
+        let bits = match container {
+            Container::Little => 32,
+            Container::Big => 64,
+        };
+        let endian = if endianness.is_little() {
+            Endian::Little
+        } else {
+            Endian::Big
+        };
+        let mut info = ModuleInfo::empty(header.e_machine, bits, endian);
+        info.read_modinfo(modinfo);
+
+        let symtab = SymbolTable::new(&sections)?;
+        info.exports = exports(&sections, symtab.as_ref())?;
+        let symtab = symtab.ok_or(ModinfoError::MissingSection(".symtab"))?;
+        info.undefined = undefined(&sections, &symtab, header.e_machine)?;
+        Ok(info)
+    }
+
+    /// A module of ELF machine `machine`, class `bits` and byte order
+    /// `endian` that says nothing else of itself (what `parse` fills in).
+    pub(crate) fn empty(machine: u16, bits: u8, endian: Endian) -> ModuleInfo {
+        ModuleInfo {
             name: None,
             depends: Vec::new(),
             vermagic: None,
@@ -272,26 +294,12 @@ impl ModuleInfo {
             aliases: Vec::new(),
             firmware: Vec::new(),
             fields: Vec::new(),
-            machine: header.e_machine,
-            bits: match container {
-                Container::Little => 32,
-                Container::Big => 64,
-            },
-            endian: if endianness.is_little() {
-                Endian::Little
-            } else {
-                Endian::Big
-            },
+            machine,
+            bits,
+            endian,
             exports: Vec::new(),
             undefined: Vec::new(),
-        };
-        info.read_modinfo(modinfo);
-
-        let symtab = SymbolTable::new(&sections)?;
-        info.exports = exports(&sections, symtab.as_ref())?;
-        let symtab = symtab.ok_or(ModinfoError::MissingSection(".symtab"))?;
-        info.undefined = undefined(&sections, &symtab, header.e_machine)?;
-        Ok(info)
+        }
     }
 
     fn read_modinfo(&mut self, data: &[u8]) {

@@ -4,6 +4,7 @@
 use std::io::{self, BufRead, BufReader, Read};
 
 use super::Compression;
+use crate::format::io::read_up_to;
 
 /// The number of threads the xz decoder uses by default: the machine's
 /// available parallelism, at most 8.
@@ -48,15 +49,7 @@ impl<R: Read> Decompressor<R> {
     /// too.
     pub fn detect(mut r: R) -> io::Result<(Compression, Decompressor<Peeked<R>>)> {
         let mut head = [0u8; 6];
-        let mut n = 0;
-        while n < head.len() {
-            match r.read(&mut head[n..]) {
-                Ok(0) => break,
-                Ok(k) => n += k,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(e),
-            }
-        }
+        let n = read_up_to(&mut r, &mut head)?;
         let kind = Compression::from_magic_readable(&head[..n]);
         let peeked = io::Cursor::new(head[..n].to_vec()).chain(r);
         Ok((kind, Decompressor::new(kind, peeked)?))

@@ -3,6 +3,7 @@
 use std::io::{self, BufRead, Read};
 
 use super::{Entry, Error, Kind, Result, HEADER_LEN, MAGIC_CRC, MAGIC_NEWC, PATH_MAX, TRAILER};
+use crate::format::io::read_up_to;
 
 /// Reads the entries of newc archives from a [`BufRead`], in order.
 ///
@@ -319,18 +320,9 @@ impl<R: BufRead> Reader<R> {
 
     /// Reads until `buf` is full or the stream ends; the count.
     fn read_up_to(&mut self, buf: &mut [u8], what: &str) -> Result<usize> {
-        let mut got = 0;
-        while got < buf.len() {
-            match self.inner.read(&mut buf[got..]) {
-                Ok(0) => break,
-                Ok(n) => {
-                    got += n;
-                    self.offset += n as u64;
-                }
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(self.io(&format!("reading {what}"), e)),
-            }
-        }
+        let got =
+            read_up_to(&mut self.inner, buf).map_err(|e| self.io(&format!("reading {what}"), e))?;
+        self.offset += got as u64;
         Ok(got)
     }
 

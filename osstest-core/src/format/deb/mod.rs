@@ -25,7 +25,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::format::compress::{Compression, Decompressor};
-use crate::format::io::{Counting, Exact};
+use crate::format::io::{read_up_to, Counting, Exact};
 
 /// What can be wrong with a package. Every message names the package file
 /// and, where there is one, the member and offset.
@@ -285,24 +285,16 @@ impl<R: Read> DebReader<R> {
 
     fn read_exact(&mut self, buf: &mut [u8], what: &str) -> Result<(), DebError> {
         let offset = self.offset();
-        let r = self.inner();
-        let mut n = 0;
-        while n < buf.len() {
-            match r.read(&mut buf[n..]) {
-                Ok(0) => {
-                    return Err(self.io(
-                        what,
-                        offset,
-                        io::Error::new(
-                            io::ErrorKind::UnexpectedEof,
-                            format!("package truncated: {} of {} bytes", n, buf.len()),
-                        ),
-                    ))
-                }
-                Ok(k) => n += k,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(self.io(what, offset, e)),
-            }
+        let n = read_up_to(self.inner(), buf).map_err(|e| self.io(what, offset, e))?;
+        if n < buf.len() {
+            return Err(self.io(
+                what,
+                offset,
+                io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    format!("package truncated: {} of {} bytes", n, buf.len()),
+                ),
+            ));
         }
         Ok(())
     }
@@ -312,16 +304,8 @@ impl<R: Read> DebReader<R> {
         let offset = self.offset();
         let mut h = [0u8; 60];
         // End of file exactly at a header boundary is the end of the archive.
-        let r = self.inner();
-        let mut n = 0;
-        while n < h.len() {
-            match r.read(&mut h[n..]) {
-                Ok(0) => break,
-                Ok(k) => n += k,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(self.io("an ar member header", offset, e)),
-            }
-        }
+        let n = read_up_to(self.inner(), &mut h)
+            .map_err(|e| self.io("an ar member header", offset, e))?;
         if n == 0 {
             return Ok(None);
         }

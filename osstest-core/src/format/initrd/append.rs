@@ -1,7 +1,7 @@
 //! Appending segments to an initrd, with a size budget.
 
 use std::fs::File;
-use std::io::{self, BufWriter, Read, Write};
+use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
@@ -10,7 +10,7 @@ use super::inspect::{inspect, segment_compression, Inspection, SegmentInfo};
 use super::{io_err, Error, Result};
 use crate::format::compress::{self, Compression, Encoder};
 use crate::format::cpio::Tree;
-use crate::format::io::Counting;
+use crate::format::io::{read_up_to, Counting};
 
 /// A segment to append.
 #[derive(Debug, Clone)]
@@ -187,7 +187,7 @@ fn write_segment<W: Write>(i: usize, seg: &Segment, w: &mut W, to: &Output<'_>) 
         Segment::Archive(p) => {
             let mut a = File::open(p).map_err(io_err(p, "opening"))?;
             let mut head = [0u8; 8];
-            let n = read_head(&mut a, &mut head).map_err(io_err(p, "reading"))?;
+            let n = read_up_to(&mut a, &mut head).map_err(io_err(p, "reading"))?;
             if segment_compression(&head[..n]).is_none() {
                 return Err(Error::Format {
                     path: p.display().to_string(),
@@ -275,17 +275,6 @@ fn write_tree<W: Write>(
     enc.finish()
         .map_err(io_err(tmp, "finishing the compressed stream"))?;
     Ok(())
-}
-
-fn read_head(f: &mut File, head: &mut [u8]) -> io::Result<usize> {
-    let mut n = 0;
-    while n < head.len() {
-        match f.read(&mut head[n..])? {
-            0 => break,
-            k => n += k,
-        }
-    }
-    Ok(n)
 }
 
 /// Fails if `found` is over `budget`, listing the largest contributors.

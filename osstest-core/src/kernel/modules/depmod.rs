@@ -339,18 +339,6 @@ mod tests {
             path: path.to_owned(),
             name: super::super::module_name_from_path(path),
             info: ModuleInfo {
-                name: None,
-                depends: Vec::new(),
-                vermagic: None,
-                softdeps: Vec::new(),
-                softdep_pre: Vec::new(),
-                softdep_post: Vec::new(),
-                aliases: Vec::new(),
-                firmware: Vec::new(),
-                fields: Vec::new(),
-                machine: 183,
-                bits: 64,
-                endian: Endian::Little,
                 exports: exports
                     .iter()
                     .map(|n| ExportedSymbol {
@@ -366,6 +354,7 @@ mod tests {
                         crc: None,
                     })
                     .collect(),
+                ..ModuleInfo::empty(183, 64, Endian::Little)
             },
         }
     }

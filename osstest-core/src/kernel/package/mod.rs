@@ -55,8 +55,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::build::arch::Arch;
-use crate::build::suite::{ModulesLayout, UnknownSuite};
+use crate::build::suite::{ModulesLayout, TargetSystem, UnknownTarget};
 use crate::format::deb::write::{DebBuilder, WriteError};
 
 mod control;
@@ -107,12 +106,10 @@ pub enum DebWriteError {
         /// The rule it breaks.
         why: &'static str,
     },
-    /// The suite is not one whose layout we know.
+    /// The architecture is not a Debian architecture we know, or the
+    /// suite not one whose layout we know.
     #[error(transparent)]
-    Suite(#[from] UnknownSuite),
-    /// The architecture is not a Debian architecture we know.
-    #[error(transparent)]
-    Arch(#[from] crate::build::arch::UnknownArch),
+    Target(#[from] UnknownTarget),
     /// A kerndist tarball or package could not be read.
     #[error(transparent)]
     Source(#[from] crate::kernel::KernelError),
@@ -238,8 +235,7 @@ pub fn write_kernel_deb(
     outdir: &Path,
     opts: &KernelDebOptions,
 ) -> Result<KernelDeb, DebWriteError> {
-    let arch = Arch::by_debian(&opts.arch)?;
-    let layout = ModulesLayout::for_suite(&opts.suite)?;
+    let TargetSystem { arch, layout } = TargetSystem::new(&opts.arch, &opts.suite)?;
     let release = match &opts.release {
         Some(r) => r.clone(),
         None => tree_release(tree)?,
