@@ -18,6 +18,7 @@ BEGIN {
         di_kernel
         installer_modules
         build_plan
+        kconfig_check
         kernel_info
         kernel_unpick
         image_file
@@ -590,12 +591,69 @@ flag the build is native. For C<arch=armhf> on an C<arch-amd64> host:
     xen_unavailable  undef  (why, where Xen does not build for the target)
 
 Each command is C<< { env => {...}, argv => [...], shell => '...' } >>;
-linux's install into C<dist/> of the kernel tree. A native plan's runes
-carry no cross variables at all. Dies naming the runvars at fault on a
-contradiction: no or an unknown C<arch>, two C<arch-*> flags, C<build_arch>
-against the flag, a C<share-build-*> class not of the build host's arch or
-suite, disagreeing suites, no suite, or a pair the suite's Debian cross
-compilers cannot serve.
+linux's install into C<dist/> of the kernel tree. Every C<make> of a cross
+plan, Linux's and Xen's, starts with its C<ARCH=> (C<XEN_TARGET_ARCH=>) and
+C<CROSS_COMPILE=>; a native plan's runes carry no cross variables at all.
+
+A kernel build job's configuration is C<linux-E<gt>{config}>, from the runvars
+C<kconfighow> (C<xen-enable-xen-config>, as C<ts-kernel-build>),
+C<kconfig_defconfig> (the base's make targets, instead of the platform's
+default C<defconfig_target>: C<NAME_defconfig>, a fragment C<NAME.config>
+in the tree's C<kernel/configs/> or C<arch/ARCH/configs/>, C<allnoconfig>,
+...) and C<kconfig_override_y>, C<kconfig_override_m>,
+C<kconfig_override_n> (comma-separated C<CONFIG_> names, applied last, in
+that order); undef without C<kconfighow>:
+
+    config => {
+      how       => 'xen-enable-xen-config',
+      base      => [ 'multi_v7_defconfig' ],
+      base_from => 'platform',        # or 'kconfig_defconfig'
+      settings  => [                  # the edit script, in order
+        { option => 'CONFIG_MODULES', value => 'y', from => 'modules', checked => 1 },
+        { option => 'CONFIG_XEN', value => 'y', from => 'xen', checked => 1 },
+        ...,                          # xen-arm (CONFIG_ARM_LPAE), osstest,
+                                      # hardware-x86 (x86; checked => 0)
+        { option => 'CONFIG_EXT4_FS', value => 'y',
+          from => 'kconfig_override_y', checked => 1 } ],
+      steps     => [                  # the commands, run in order at the
+                                      # top of the tree
+        'make ARCH=arm CROSS_COMPILE=arm-linux-gnueabihf- multi_v7_defconfig',
+        'scripts/config --file .config --keep-case --enable CONFIG_MODULES',
+        'scripts/config --file .config --keep-case --enable CONFIG_NET ...',
+        ...,
+        'make ARCH=arm CROSS_COMPILE=arm-linux-gnueabihf- olddefconfig' ] }
+
+(each step a command hash as above; C<olddefconfig> is C<yes '' | make
+oldconfig> without a pipe). Then run C<build>, C<modules_install> and
+C<dtbs_install>, and check the C<.config> with C<kconfig_check>.
+
+Dies naming the runvars at fault on a contradiction: no or an unknown
+C<arch>, two C<arch-*> flags, C<build_arch> against the flag, a
+C<share-build-*> class not of the build host's arch or suite, disagreeing
+suites, no suite, or a pair the suite's Debian cross compilers cannot
+serve; an unknown C<kconfighow> (or one for an architecture Linux runs no
+Xen on), a C<kconfig_*> runvar without C<kconfighow>, an override that is
+not a C<CONFIG_> name or is in two override runvars, a base target that
+is not a non-interactive configuration target.
+
+=head2 kconfig_check(\%r, $config)
+
+Checks a kernel C<.config> (C<$config>, after the plan's configuration
+steps) against the job's edit script: C<olddefconfig> quietly drops an
+option whose dependencies are off, or makes a C<y> an C<m>. Returns
+
+    { checked    => 41,
+      mismatches => [ { option => 'CONFIG_XEN_GNTDEV', wanted => 'y',
+                        got => 'm', from => 'xen' }, ... ],
+      dropped    => [ ... ] }
+
+C<mismatches> are checked options (Xen's, osstest's, C<CONFIG_MODULES>
+and the overrides) the C<.config> does not have as the last line for them
+asked; C<got> is the value, C<n> (not set) or C<absent>. C<dropped> lists
+the same for the unchecked hardware list, for the log. A build should
+stop on any mismatch. Dies as C<build_plan> does, if the job has no
+C<kconfighow>, or if C<$config> cannot be read or is not a kernel
+C<.config>.
 
 =head2 kernel_info($source)
 

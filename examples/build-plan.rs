@@ -5,7 +5,6 @@
 
 use std::collections::BTreeMap;
 
-use osstest_core::build::plan::BuildPlan;
 use osstest_core::build::runes::PlanReport;
 
 fn main() {
@@ -14,7 +13,7 @@ fn main() {
         println!(
             "usage: build-plan [NAME=VALUE...]\nprints the build plan, packages and runes \
              of a job with these runvars (arch, host_hostflags, hostflags, host_suite, \
-             suite, build_arch)"
+             suite, build_arch, kconfighow, kconfig_defconfig, kconfig_override_y/m/n)"
         );
         return;
     }
@@ -23,6 +22,8 @@ fn main() {
             "arch=armhf".into(),
             "host_hostflags=share-build-bookworm-amd64,arch-amd64,suite-bookworm,purpose-build"
                 .into(),
+            "kconfighow=xen-enable-xen-config".into(),
+            "kconfig_override_y=CONFIG_EXT4_FS".into(),
         ];
     }
     let mut r = BTreeMap::new();
@@ -33,14 +34,13 @@ fn main() {
         };
         r.insert(k.to_owned(), v.to_owned());
     }
-    let plan = match BuildPlan::from_runvars(&r) {
+    let p = match PlanReport::from_runvars(&r) {
         Ok(p) => p,
         Err(e) => {
             eprintln!("build-plan: {e}");
             std::process::exit(1);
         }
     };
-    let p = PlanReport::new(&plan);
     println!(
         "{} {} on {} ({}), {}",
         if p.cross { "cross" } else { "native" },
@@ -56,14 +56,18 @@ fn main() {
     println!("linux packages: {}", p.packages.linux.join(" "));
     let l = &p.linux;
     println!("linux:");
-    for c in [
-        Some(&l.defconfig),
-        Some(&l.build),
-        Some(&l.modules_install),
-        l.dtbs_install.as_ref(),
-    ]
-    .into_iter()
-    .flatten()
+    let config: Vec<_> = match &l.config {
+        Some(c) => c.steps.iter().map(Some).collect(),
+        None => vec![Some(&l.defconfig)],
+    };
+    for c in config
+        .into_iter()
+        .chain([
+            Some(&l.build),
+            Some(&l.modules_install),
+            l.dtbs_install.as_ref(),
+        ])
+        .flatten()
     {
         println!("  {}", c.shell);
     }

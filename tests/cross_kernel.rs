@@ -76,7 +76,7 @@ fn arm64_kernel_cross_built_with_the_plans_runes() {
             "the plan's package {pkg} is not installed (tests/install-deps)"
         );
     }
-    let linux = runes::linux(&plan);
+    let linux = runes::linux(&plan, None);
 
     // Bookworm's kernel source, unpacked without the documentation (but
     // with Documentation/Kconfig, which Kconfig sources).

@@ -12,7 +12,6 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use osstest_core::build::plan::BuildPlan;
 use osstest_core::build::runes::PlanReport;
 use serde_json::Value;
 
@@ -39,8 +38,8 @@ fn plans_match_golden_files() {
         let runvars: BTreeMap<String, String> =
             serde_json::from_value(golden["runvars"].clone()).unwrap();
         let plan =
-            BuildPlan::from_runvars(&runvars).unwrap_or_else(|e| panic!("{}: {e}", f.display()));
-        let got = serde_json::to_value(PlanReport::new(&plan)).unwrap();
+            PlanReport::from_runvars(&runvars).unwrap_or_else(|e| panic!("{}: {e}", f.display()));
+        let got = serde_json::to_value(plan).unwrap();
         if update {
             golden["plan"] = got;
             let tmp = f.with_extension("json.tmp");
@@ -58,8 +57,30 @@ fn plans_match_golden_files() {
     }
 }
 
+/// Every command anywhere in a plan (`argv` lists, the configuration
+/// steps included), with its place.
+fn commands<'a>(v: &'a Value, place: String, out: &mut Vec<(String, &'a Value)>) {
+    match v {
+        Value::Object(m) => {
+            if let Some(argv) = m.get("argv") {
+                out.push((place.clone(), argv));
+            }
+            for (k, x) in m {
+                commands(x, format!("{place}.{k}"), out);
+            }
+        }
+        Value::Array(a) => {
+            for (i, x) in a.iter().enumerate() {
+                commands(x, format!("{place}[{i}]"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
 /// The native golden runes carry no cross variable anywhere, and every
-/// cross one names the target's compiler in each make.
+/// make of a cross one, configuration steps included, names the target's
+/// architecture and compiler first.
 #[test]
 fn native_golden_runes_have_no_cross_variables() {
     for f in golden_files() {
@@ -77,21 +98,68 @@ fn native_golden_runes_have_no_cross_variables() {
             ] {
                 assert!(!text.contains(v), "{}: native plan has {v}", f.display());
             }
-        } else {
-            let prefix = plan["cross_compile"].as_str().unwrap();
-            for kind in ["linux", "xen"] {
-                for (name, cmd) in plan[kind].as_object().unwrap() {
-                    if let Some(shell) = cmd.get("shell").and_then(Value::as_str) {
-                        if shell.contains("make ") {
-                            assert!(
-                                shell.contains(&format!("CROSS_COMPILE={prefix}")),
-                                "{}: {kind}.{name}: {shell}",
-                                f.display()
-                            );
-                        }
-                    }
-                }
-            }
+            continue;
+        }
+        let prefix = plan["cross_compile"].as_str().unwrap();
+        let mut all = Vec::new();
+        commands(plan, "plan".into(), &mut all);
+        let makes: Vec<_> = all.iter().filter(|(_, a)| a[0] == "make").collect();
+        assert!(makes.len() >= 4, "{}: {makes:?}", f.display());
+        for (place, argv) in makes {
+            let first = argv[1].as_str().unwrap();
+            assert!(
+                first.starts_with("ARCH=") || first.starts_with("XEN_TARGET_ARCH="),
+                "{}: {place}: {argv}",
+                f.display()
+            );
+            assert_eq!(
+                argv[2].as_str(),
+                Some(format!("CROSS_COMPILE={prefix}").as_str()),
+                "{}: {place}: {argv}",
+                f.display()
+            );
         }
     }
+}
+
+/// The kernel build jobs' golden plans configure with osstest's flow.
+#[test]
+fn pvops_golden_plans_configure_with_the_xen_options() {
+    let mut seen = 0;
+    for f in golden_files() {
+        let golden: Value = serde_json::from_str(&std::fs::read_to_string(&f).unwrap()).unwrap();
+        let config = &golden["plan"]["linux"]["config"];
+        if golden["runvars"].get("kconfighow").is_none() {
+            assert!(config.is_null(), "{}", f.display());
+            continue;
+        }
+        seen += 1;
+        let steps = config["steps"].as_array().unwrap();
+        let first = steps[0]["argv"].as_array().unwrap();
+        assert_eq!(
+            first.last(),
+            Some(&golden["plan"]["linux"]["defconfig_target"]),
+            "{}: the platform's defconfig first",
+            f.display()
+        );
+        let last = steps.last().unwrap()["argv"].as_array().unwrap();
+        assert_eq!(last.last().unwrap(), "olddefconfig", "{}", f.display());
+        let settings = config["settings"].as_array().unwrap();
+        assert_eq!(settings[0]["option"], "CONFIG_MODULES");
+        for o in [
+            "CONFIG_XEN",
+            "CONFIG_XEN_DOM0",
+            "CONFIG_HVC_XEN",
+            "CONFIG_XEN_GNTDEV",
+        ] {
+            assert!(
+                settings
+                    .iter()
+                    .any(|s| s["option"] == o && s["value"] == "y"),
+                "{}: {o}",
+                f.display()
+            );
+        }
+    }
+    assert!(seen >= 4, "pvops golden plans: {seen}");
 }

@@ -108,6 +108,21 @@ fn cross_compilers_exist_exactly_where_the_table_says() {
     }
 }
 
+/// The plan of a `build-ARCH` job on an amd64 build host of suite `s`, as
+/// mfi-common and the flight rewrite give it.
+fn plan_on_amd64(s: Suite, arch: &str) -> BuildPlan {
+    let r: BTreeMap<String, String> = [
+        ("arch".to_owned(), arch.to_owned()),
+        (
+            "host_hostflags".to_owned(),
+            format!("share-build-{s}-amd64,arch-amd64,suite-{s},purpose-build"),
+        ),
+    ]
+    .into_iter()
+    .collect();
+    BuildPlan::from_runvars(&r).unwrap()
+}
+
 /// Every package a plan names, for Linux, the hypervisor and the tools
 /// (the target's libraries through multiarch), is in the suite: for the
 /// native amd64 build and the armhf and arm64 cross builds on amd64.
@@ -116,16 +131,7 @@ fn cross_compilers_exist_exactly_where_the_table_says() {
 fn every_package_a_plan_names_exists() {
     for &s in SUITES {
         for arch in ["amd64", "armhf", "arm64"] {
-            let r: BTreeMap<String, String> = [
-                ("arch".to_owned(), arch.to_owned()),
-                (
-                    "host_hostflags".to_owned(),
-                    format!("share-build-{s}-amd64,arch-amd64,suite-{s},purpose-build"),
-                ),
-            ]
-            .into_iter()
-            .collect();
-            let plan = BuildPlan::from_runvars(&r).unwrap();
+            let plan = plan_on_amd64(s, arch);
             let tc = &plan.toolchain;
             let mut pkgs = tc.linux_packages();
             pkgs.extend(tc.xen_hypervisor_packages());
@@ -143,6 +149,50 @@ fn every_package_a_plan_names_exists() {
             assert!(
                 missing.is_empty(),
                 "{s} {arch}: not in the archive: {missing:?}"
+            );
+        }
+    }
+}
+
+/// What a Linux build runs is in the plan's Linux packages or what they
+/// depend on, in the archive: the build host's own `gcc` and `libc6-dev`
+/// among them, for kbuild's host programs (`HOSTCC`), which Debian's cross
+/// compilers do not pull in. A fresh build host has exactly these.
+#[test]
+fn linux_packages_hold_what_kbuild_runs() {
+    for &s in SUITES {
+        for arch in ["amd64", "armhf", "arm64"] {
+            let plan = plan_on_amd64(s, arch);
+            let tc = &plan.toolchain;
+            let mut args = vec!["depends".to_owned(), s.name().to_owned()];
+            args.extend(tc.linux_packages());
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            let closure = fetch(&args);
+            let closure: Vec<&str> = closure.lines().collect();
+            let mut need = vec![
+                "gcc".to_owned(),
+                "libc6-dev".to_owned(),
+                "make".to_owned(),
+                "bison".to_owned(),
+                "flex".to_owned(),
+                "bc".to_owned(),
+                "libssl-dev".to_owned(),
+                "libelf-dev".to_owned(),
+                "kmod".to_owned(),
+            ];
+            if let Some(prefix) = &tc.cross_compile {
+                let triplet = prefix.trim_end_matches('-');
+                need.push(format!("gcc-{triplet}"));
+                need.push(format!("binutils-{triplet}"));
+            }
+            let missing: Vec<&String> = need
+                .iter()
+                .filter(|p| !closure.contains(&p.as_str()))
+                .collect();
+            assert!(
+                missing.is_empty(),
+                "{s} {arch}: the Linux packages {:?} and their dependencies lack {missing:?}",
+                tc.linux_packages()
             );
         }
     }

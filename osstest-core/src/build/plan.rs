@@ -63,6 +63,7 @@ use serde::Serialize;
 use crate::build::arch::{Arch, UnknownArch};
 use crate::build::suite::{Suite, UnknownSuite};
 use crate::build::toolchain::{Toolchain, ToolchainError};
+use crate::build::kconfig::KconfigError;
 
 /// The runvar naming the build host's architecture explicitly.
 pub const BUILD_ARCH_RUNVAR: &str = "build_arch";
@@ -185,6 +186,11 @@ pub enum PlanError {
     /// No suite anywhere.
     #[error("no suite for the build host: set runvar host_suite or suite, or a suite-SUITE hostflag in host_hostflags")]
     NoSuite,
+    /// The kernel configuration runvars (`kconfighow`, `kconfig_*`) are
+    /// wrong; not produced by [`BuildPlan::from_runvars`], which does not
+    /// read them, but by [`crate::runes::PlanReport::from_runvars`].
+    #[error(transparent)]
+    Kconfig(#[from] KconfigError),
     /// Debian's cross compilers cannot serve the pair.
     #[error("runvar arch={target}, built on {build} ({build_from}): {source}")]
     Toolchain {
@@ -439,10 +445,12 @@ impl BuildPlan {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn rv(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+    /// Runvars from pairs, for the tests of this and the modules that read
+    /// runvars too.
+    pub(crate) fn rv(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
         pairs
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))

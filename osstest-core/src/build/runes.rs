@@ -24,7 +24,8 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
-use crate::build::plan::{BuildArchSource, BuildPlan};
+use crate::build::kconfig::KernelConfig;
+use crate::build::plan::{BuildArchSource, BuildPlan, PlanError};
 use crate::build::toolchain::ToolchainError;
 
 /// Where Linux's `make modules_install` and `dtbs_install` put things,
@@ -61,14 +62,6 @@ impl Command {
         );
         Command { env, argv, shell }
     }
-
-    fn make(vars: &[(&'static str, String)], extra: &[String], targets: &[&str]) -> Command {
-        let mut argv = vec!["make".to_owned()];
-        argv.extend(vars.iter().map(|(k, v)| format!("{k}={v}")));
-        argv.extend(extra.iter().cloned());
-        argv.extend(targets.iter().map(|t| t.to_string()));
-        Command::new(&[], argv)
-    }
 }
 
 /// Quotes a word for the shell if it needs it.
@@ -86,6 +79,68 @@ fn shell_quote(s: &str) -> String {
 /// A make variable assignment, as a (name, value) pair.
 pub type MakeVar = (&'static str, String);
 
+/// The one way to a `make` command in a tree (Linux's or Xen's): every
+/// command made carries the tree's variables first, so a cross plan cannot
+/// have a make without `ARCH=` and `CROSS_COMPILE=` (or `XEN_TARGET_ARCH=`):
+/// a cross `make oldconfig` without `ARCH` would quietly configure a kernel
+/// for the build host. The variables go on make's command line, where they
+/// override the environment and the tree's makefiles.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TreeMake {
+    vars: Vec<MakeVar>,
+    env: Vec<(&'static str, String)>,
+}
+
+impl TreeMake {
+    /// Linux's: `ARCH` and `CROSS_COMPILE` for a cross plan, nothing for a
+    /// native one.
+    pub fn linux(plan: &BuildPlan) -> TreeMake {
+        let vars = match &plan.toolchain.cross_compile {
+            Some(prefix) => vec![
+                ("ARCH", plan.target.kernel_make_arch.to_owned()),
+                ("CROSS_COMPILE", prefix.clone()),
+            ],
+            None => vec![],
+        };
+        TreeMake { vars, env: vec![] }
+    }
+
+    /// Xen's: `XEN_TARGET_ARCH` and `CROSS_COMPILE` for a cross plan.
+    fn xen(plan: &BuildPlan, xen_arch: &str) -> TreeMake {
+        let vars = match &plan.toolchain.cross_compile {
+            Some(prefix) => vec![
+                ("XEN_TARGET_ARCH", xen_arch.to_owned()),
+                ("CROSS_COMPILE", prefix.clone()),
+            ],
+            None => vec![],
+        };
+        TreeMake { vars, env: vec![] }
+    }
+
+    /// The same variables, with an environment for every command.
+    fn with_env(mut self, env: Vec<(&'static str, String)>) -> TreeMake {
+        self.env = env;
+        self
+    }
+
+    /// The variables, as a map.
+    pub fn vars(&self) -> BTreeMap<String, String> {
+        self.vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect()
+    }
+
+    /// `make VARS EXTRA... TARGETS...`.
+    pub fn command<T: AsRef<str>>(&self, extra: &[String], targets: &[T]) -> Command {
+        let mut argv = vec!["make".to_owned()];
+        argv.extend(self.vars.iter().map(|(k, v)| format!("{k}={v}")));
+        argv.extend(extra.iter().cloned());
+        argv.extend(targets.iter().map(|t| t.as_ref().to_owned()));
+        Command::new(&self.env, argv)
+    }
+}
+
 /// How to build and install Linux for the plan's target.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct LinuxRunes {
@@ -100,8 +155,10 @@ pub struct LinuxRunes {
     pub image_path: &'static str,
     /// Whether device trees are built and installed.
     pub dtbs: bool,
-    /// `make [VARS] DEFCONFIG`.
+    /// `make [VARS] DEFCONFIG`: the platform's default configuration.
     pub defconfig: Command,
+    /// The job's configuration steps, when it has `kconfighow`.
+    pub config: Option<ConfigRunes>,
     /// `make [VARS] IMAGE modules [dtbs]`.
     pub build: Command,
     /// `make [VARS] INSTALL_MOD_PATH=dist modules_install`.
@@ -148,39 +205,67 @@ pub enum RunesError {
     Toolchain(#[from] ToolchainError),
 }
 
-/// The runes for Linux.
-pub fn linux(plan: &BuildPlan) -> LinuxRunes {
+/// How the kernel is configured, from the job's `kconfighow`,
+/// `kconfig_defconfig` and `kconfig_override_*` (see [`crate::build::kconfig`]):
+/// the base, the edit script, then `olddefconfig`, each a command run in
+/// order at the top of the tree.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ConfigRunes {
+    /// What the commands do, line by line, and where each line came from.
+    #[serde(flatten)]
+    pub config: KernelConfig,
+    /// The commands: `make [VARS] BASE...`; one
+    /// `scripts/config --file .config --keep-case --enable|--module|--disable
+    /// CONFIG_X ...` per run of the edit script from one place (the kernel's
+    /// own editor: it sets an option in place or appends it, and
+    /// `--keep-case` keeps names such as `CONFIG_SCSI_DC395x` as they are);
+    /// then `make [VARS] olddefconfig`, which is `ts-kernel-build`'s
+    /// `yes '' | make oldconfig` (every new option at its default) without
+    /// a terminal or a pipe.
+    pub steps: Vec<Command>,
+}
+
+/// The configuration commands for `config`.
+fn config_runes(make: &TreeMake, config: KernelConfig) -> ConfigRunes {
+    let mut steps = vec![make.command(&[], &config.base)];
+    for run in config.runs() {
+        let mut argv: Vec<String> = ["scripts/config", "--file", ".config", "--keep-case"]
+            .map(str::to_owned)
+            .into();
+        for s in run {
+            argv.push(s.value.scripts_config_flag().to_owned());
+            argv.push(s.option.clone());
+        }
+        steps.push(Command::new(&[], argv));
+    }
+    steps.push(make.command(&[], &["olddefconfig"]));
+    ConfigRunes { config, steps }
+}
+
+/// The runes for Linux, with the configuration commands when the job has
+/// a configuration ([`KernelConfig::from_runvars`]).
+pub fn linux(plan: &BuildPlan, config: Option<KernelConfig>) -> LinuxRunes {
     let t = plan.target;
-    let vars: Vec<MakeVar> = match &plan.toolchain.cross_compile {
-        Some(prefix) => vec![
-            ("ARCH", t.kernel_make_arch.to_owned()),
-            ("CROSS_COMPILE", prefix.clone()),
-        ],
-        None => vec![],
-    };
+    let make = TreeMake::linux(plan);
     let mut build_targets = vec![t.kernel_image_target, "modules"];
     if t.dtbs {
         build_targets.push("dtbs");
     }
     LinuxRunes {
-        make_vars: vars
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.clone()))
-            .collect(),
+        make_vars: make.vars(),
         defconfig_target: t.defconfig,
         image_target: t.kernel_image_target,
         image_path: t.kernel_image_path,
         dtbs: t.dtbs,
-        defconfig: Command::make(&vars, &[], &[t.defconfig]),
-        build: Command::make(&vars, &[], &build_targets),
-        modules_install: Command::make(
-            &vars,
+        defconfig: make.command(&[], &[t.defconfig]),
+        config: config.map(|c| config_runes(&make, c)),
+        build: make.command(&[], &build_targets),
+        modules_install: make.command(
             &[format!("INSTALL_MOD_PATH={LINUX_DIST}")],
             &["modules_install"],
         ),
         dtbs_install: t.dtbs.then(|| {
-            Command::make(
-                &vars,
+            make.command(
                 &[format!("INSTALL_PATH={LINUX_DIST}/boot")],
                 &["dtbs_install"],
             )
@@ -193,13 +278,7 @@ pub fn xen(plan: &BuildPlan) -> Result<XenRunes, RunesError> {
     let t = plan.target;
     let tc = &plan.toolchain;
     let xen_arch = t.xen_target_arch.ok_or(RunesError::NoXen(t.debian))?;
-    let vars: Vec<MakeVar> = match &tc.cross_compile {
-        Some(prefix) => vec![
-            ("XEN_TARGET_ARCH", xen_arch.to_owned()),
-            ("CROSS_COMPILE", prefix.clone()),
-        ],
-        None => vec![],
-    };
+    let make = TreeMake::xen(plan, xen_arch);
     let tools = (|| -> Result<(Command, Command), RunesError> {
         if !matches!(t.debian, "amd64" | "i386" | "armhf" | "arm64") {
             return Err(RunesError::NoXenTools(t.debian));
@@ -224,10 +303,11 @@ pub fn xen(plan: &BuildPlan) -> Result<XenRunes, RunesError> {
             configure.push(format!("--host={}", tc.host_gnu_type));
         }
         configure.extend(tools_options(plan).into_iter().map(str::to_owned));
-        let mut make = vec!["make".to_owned()];
-        make.extend(vars.iter().map(|(k, v)| format!("{k}={v}")));
-        make.push("dist-tools".into());
-        Ok((Command::new(&env, configure), Command::new(&env, make)))
+        let build = make
+            .clone()
+            .with_env(env.clone())
+            .command(&[], &["dist-tools"]);
+        Ok((Command::new(&env, configure), build))
     })();
     let (tools_configure, tools_build, tools_unavailable) = match tools {
         Ok((c, b)) => (Some(c), Some(b), None),
@@ -243,13 +323,10 @@ pub fn xen(plan: &BuildPlan) -> Result<XenRunes, RunesError> {
             )),
         )
     } else {
-        (Some(Command::make(&vars, &[], &["dist-xen"])), None)
+        (Some(make.command(&[], &["dist-xen"])), None)
     };
     Ok(XenRunes {
-        make_vars: vars
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.clone()))
-            .collect(),
+        make_vars: make.vars(),
         hypervisor,
         hypervisor_unavailable,
         tools_configure,
@@ -334,8 +411,17 @@ pub struct PlanReport {
 }
 
 impl PlanReport {
-    /// Everything about a plan.
-    pub fn new(plan: &BuildPlan) -> PlanReport {
+    /// A job's whole plan from its runvars: the build plan
+    /// ([`BuildPlan::from_runvars`]) and its kernel configuration
+    /// ([`KernelConfig::from_runvars`]).
+    pub fn from_runvars(r: &BTreeMap<String, String>) -> Result<PlanReport, PlanError> {
+        let plan = BuildPlan::from_runvars(r)?;
+        let config = KernelConfig::from_runvars(r, plan.target)?;
+        Ok(PlanReport::new(&plan, config))
+    }
+
+    /// Everything about a plan, with the kernel configuration (if any).
+    pub fn new(plan: &BuildPlan, config: Option<KernelConfig>) -> PlanReport {
         let tc = &plan.toolchain;
         let tools = tc.xen_tools_packages(plan.qemuu_tree.is_some());
         let xen = xen(plan);
@@ -360,7 +446,7 @@ impl PlanReport {
                 xen_tools: tools.as_ref().ok().cloned(),
                 xen_tools_unavailable: tools.as_ref().err().map(|e| e.to_string()),
             },
-            linux: linux(plan),
+            linux: linux(plan, config),
             xen: xen.as_ref().ok().cloned(),
             xen_unavailable: xen.as_ref().err().map(|e| e.to_string()),
         }
@@ -370,6 +456,8 @@ impl PlanReport {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::build::arch::Arch;
+    use crate::build::plan::tests::rv;
 
     fn plan(pairs: &[(&str, &str)]) -> BuildPlan {
         let r = pairs
@@ -385,7 +473,7 @@ mod tests {
             ("arch", "amd64"),
             ("host_hostflags", "arch-amd64,suite-bookworm"),
         ]);
-        let l = linux(&p);
+        let l = linux(&p, None);
         assert!(l.make_vars.is_empty());
         assert_eq!(l.build.shell, "make bzImage modules");
         assert_eq!(l.defconfig.shell, "make x86_64_defconfig");
@@ -397,7 +485,7 @@ mod tests {
             x.tools_configure.unwrap().shell,
             "./configure --with-system-qemu"
         );
-        let all = serde_json::to_string(&PlanReport::new(&p)).unwrap();
+        let all = serde_json::to_string(&PlanReport::new(&p, None)).unwrap();
         for v in ["CROSS_COMPILE", "ARCH=", "--host", "PKG_CONFIG_LIBDIR"] {
             assert!(!all.contains(v), "{v} in {all}");
         }
@@ -409,7 +497,7 @@ mod tests {
             ("arch", "armhf"),
             ("host_hostflags", "arch-amd64,suite-bookworm"),
         ]);
-        let l = linux(&p);
+        let l = linux(&p, None);
         assert_eq!(
             l.build.shell,
             "make ARCH=arm CROSS_COMPILE=arm-linux-gnueabihf- zImage modules dtbs"
@@ -509,10 +597,173 @@ mod tests {
             "PKG_CONFIG_LIBDIR=/usr/lib/i386-linux-gnu/pkgconfig:/usr/share/pkgconfig make \
              XEN_TARGET_ARCH=x86_32 CROSS_COMPILE=i686-linux-gnu- dist-tools"
         );
-        let l = linux(&p);
+        let l = linux(&p, None);
         assert_eq!(
             l.defconfig.shell,
             "make ARCH=i386 CROSS_COMPILE=i686-linux-gnu- i386_defconfig"
+        );
+    }
+
+    /// Every command of the Linux runes, configuration steps included.
+    fn linux_commands(l: &LinuxRunes) -> Vec<&Command> {
+        let mut all = vec![&l.defconfig, &l.build, &l.modules_install];
+        all.extend(l.dtbs_install.as_ref());
+        if let Some(c) = &l.config {
+            all.extend(c.steps.iter());
+        }
+        all
+    }
+
+    const PVOPS_CROSS: &[(&str, &str)] = &[
+        ("arch", "armhf"),
+        ("build_arch", "amd64"),
+        (
+            "host_hostflags",
+            "share-build-bookworm-amd64,arch-amd64,suite-bookworm,purpose-build",
+        ),
+        ("kconfighow", "xen-enable-xen-config"),
+        ("kconfig_override_y", "CONFIG_EXT4_FS"),
+        ("kconfig_override_m", "CONFIG_BLK_DEV_DM,CONFIG_SCSI_DC395x"),
+        ("kconfig_override_n", "CONFIG_XEN_BALLOON"),
+    ];
+
+    #[test]
+    fn xen_enable_xen_config_cross() {
+        let p = PlanReport::from_runvars(&rv(PVOPS_CROSS)).unwrap();
+        let c = p.linux.config.as_ref().unwrap();
+        let shells: Vec<&str> = c.steps.iter().map(|s| s.shell.as_str()).collect();
+        let make = "make ARCH=arm CROSS_COMPILE=arm-linux-gnueabihf-";
+        let edit = "scripts/config --file .config --keep-case";
+        assert_eq!(shells.len(), 9, "{shells:#?}");
+        assert_eq!(shells[0], format!("{make} multi_v7_defconfig"));
+        assert_eq!(shells[1], format!("{edit} --enable CONFIG_MODULES"));
+        assert!(
+            shells[2].starts_with(&format!(
+                "{edit} --enable CONFIG_NET --enable CONFIG_NETDEVICES"
+            )),
+            "{}",
+            shells[2]
+        );
+        for o in [
+            "XEN",
+            "XEN_DOM0",
+            "HVC_XEN",
+            "XEN_GNTDEV",
+            "XEN_BLKDEV_BACKEND",
+        ] {
+            assert!(
+                shells[2].contains(&format!(" --enable CONFIG_{o} ")),
+                "{o}: {}",
+                shells[2]
+            );
+        }
+        assert_eq!(shells[3], format!("{edit} --enable CONFIG_ARM_LPAE"));
+        assert_eq!(
+            shells[4],
+            format!(
+                "{edit} --disable CONFIG_AGP --disable CONFIG_DRM --enable CONFIG_TUN \
+                 --enable CONFIG_DEVTMPFS"
+            )
+        );
+        assert_eq!(shells[5], format!("{edit} --enable CONFIG_EXT4_FS"));
+        assert_eq!(
+            shells[6],
+            format!("{edit} --module CONFIG_BLK_DEV_DM --module CONFIG_SCSI_DC395x")
+        );
+        assert_eq!(shells[7], format!("{edit} --disable CONFIG_XEN_BALLOON"));
+        assert_eq!(shells[8], format!("{make} olddefconfig"));
+        assert_eq!(
+            c.steps[8].argv,
+            [
+                "make",
+                "ARCH=arm",
+                "CROSS_COMPILE=arm-linux-gnueabihf-",
+                "olddefconfig"
+            ]
+        );
+    }
+
+    #[test]
+    fn xen_enable_xen_config_native_from_a_base_runvar() {
+        let mut r = rv(&[
+            ("arch", "amd64"),
+            (
+                "host_hostflags",
+                "share-build-bookworm-amd64,arch-amd64,suite-bookworm",
+            ),
+            ("kconfighow", "xen-enable-xen-config"),
+            ("kconfig_defconfig", "allnoconfig osstest-e2e.config"),
+            ("kconfig_override_n", "CONFIG_SCSI_LOWLEVEL"),
+        ]);
+        let p = PlanReport::from_runvars(&r).unwrap();
+        let c = p.linux.config.as_ref().unwrap();
+        let shells: Vec<&str> = c.steps.iter().map(|s| s.shell.as_str()).collect();
+        assert_eq!(shells[0], "make allnoconfig osstest-e2e.config");
+        assert_eq!(*shells.last().unwrap(), "make olddefconfig");
+        let x86 = shells.iter().find(|s| s.contains("CONFIG_XEN_PV")).unwrap();
+        assert!(x86.contains("--enable CONFIG_HYPERVISOR_GUEST"), "{x86}");
+        let hw = shells
+            .iter()
+            .find(|s| s.contains("CONFIG_SATA_MV"))
+            .unwrap();
+        assert!(hw.contains("--module CONFIG_SCSI_DC395x"), "{hw}");
+        assert_eq!(
+            shells[shells.len() - 2],
+            "scripts/config --file .config --keep-case --disable CONFIG_SCSI_LOWLEVEL"
+        );
+        let all = serde_json::to_string(&p).unwrap();
+        for v in ["CROSS_COMPILE", "ARCH="] {
+            assert!(!all.contains(v), "{v} in {all}");
+        }
+        // No kconfighow: no configuration steps.
+        r.remove("kconfighow");
+        r.remove("kconfig_defconfig");
+        r.remove("kconfig_override_n");
+        assert_eq!(PlanReport::from_runvars(&r).unwrap().linux.config, None);
+    }
+
+    /// A cross plan's every make, configuration included, names the
+    /// target: the constructor gives no other way to make one.
+    #[test]
+    fn every_cross_make_has_arch_and_cross_compile() {
+        for arch in ["armhf", "arm64", "i386"] {
+            let mut r = rv(PVOPS_CROSS);
+            r.insert("arch".into(), arch.into());
+            let p = PlanReport::from_runvars(&r).unwrap();
+            let prefix = p.cross_compile.clone().unwrap();
+            let kernel_arch = Arch::by_debian(arch).unwrap().kernel_make_arch;
+            let makes: Vec<&Command> = linux_commands(&p.linux)
+                .into_iter()
+                .filter(|c| c.argv[0] == "make")
+                .collect();
+            assert!(makes.len() >= 5, "{arch}: {makes:?}");
+            for c in makes {
+                assert_eq!(
+                    c.argv[1..3],
+                    [
+                        format!("ARCH={kernel_arch}"),
+                        format!("CROSS_COMPILE={prefix}")
+                    ],
+                    "{arch}: {}",
+                    c.shell
+                );
+            }
+            let x = p.xen.unwrap();
+            for c in [x.hypervisor, x.tools_build].into_iter().flatten() {
+                assert!(c.argv[1].starts_with("XEN_TARGET_ARCH="), "{}", c.shell);
+                assert_eq!(c.argv[2], format!("CROSS_COMPILE={prefix}"), "{}", c.shell);
+            }
+        }
+    }
+
+    #[test]
+    fn config_errors_reach_the_plan() {
+        let mut r = rv(PVOPS_CROSS);
+        r.insert("kconfighow".into(), "create-config-sh".into());
+        assert_eq!(
+            PlanReport::from_runvars(&r).unwrap_err().to_string(),
+            "runvar kconfighow=create-config-sh: unknown kernel configuration method \
+             (known: xen-enable-xen-config)"
         );
     }
 

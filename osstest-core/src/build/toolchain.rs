@@ -274,6 +274,11 @@ impl Toolchain {
     /// OpenSSL for module signing and `extract-cert`, libelf for objtool,
     /// `cpio` and `kmod` for the headers archive and `modules_install`).
     /// All are build-arch packages: the kernel needs no target libraries.
+    ///
+    /// A cross build needs the build host's own compiler too (`gcc`,
+    /// `libc6-dev`, in [`Toolchain::compiler_packages`]): kbuild compiles
+    /// its host programs (`fixdep`, Kconfig's `conf`, `modpost`, `dtc`) with
+    /// `HOSTCC=gcc` (`linux-source` only recommends `build-essential`).
     pub fn linux_packages(&self) -> Vec<String> {
         let mut p: Vec<String> = [
             "make",
@@ -435,6 +440,29 @@ mod tests {
         let with_qemu = t.xen_tools_packages(true).unwrap();
         assert!(with_qemu.contains(&"libglib2.0-dev:arm64".to_string()));
         assert_eq!(t.foreign_arch(), Some("arm64"));
+    }
+
+    /// kbuild's host programs are compiled by the build host's gcc, which
+    /// Debian's cross compilers do not pull in: without it, the plan's
+    /// packages and all they depend on (bookworm, `apt-cache depends
+    /// --recurse`) hold no `gcc`, so a fresh host has no `HOSTCC`.
+    #[test]
+    fn cross_linux_build_has_the_host_compiler() {
+        let t = Toolchain::new(Suite::Bookworm, a("amd64"), a("armhf")).unwrap();
+        let p = t.linux_packages();
+        for pkg in [
+            "gcc",
+            "libc6-dev",
+            "gcc-arm-linux-gnueabihf",
+            "make",
+            "bison",
+        ] {
+            assert!(p.contains(&pkg.to_owned()), "{pkg} not in {p:?}");
+        }
+        assert_eq!(p.iter().filter(|p| *p == "gcc").count(), 1, "{p:?}");
+        let native = Toolchain::new(Suite::Bookworm, a("amd64"), a("amd64")).unwrap();
+        let n = native.linux_packages();
+        assert_eq!(n.iter().filter(|p| *p == "gcc").count(), 1, "{n:?}");
     }
 
     #[test]
