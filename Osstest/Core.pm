@@ -636,11 +636,16 @@ Xen on), a C<kconfig_*> runvar without C<kconfighow>, an override that is
 not a C<CONFIG_> name or is in two override runvars, a base target that
 is not a non-interactive configuration target.
 
-=head2 kconfig_check(\%r, $config)
+=head2 kconfig_check(\%r, $config, \%opts)
 
 Checks a kernel C<.config> (C<$config>, after the plan's configuration
 steps) against the job's edit script: C<olddefconfig> quietly drops an
-option whose dependencies are off, or makes a C<y> an C<m>. Returns
+option whose dependencies are off, or makes a C<y> an C<m>. With
+C<< { tree =E<gt> $dir } >> (the kernel tree), the fragments the base names
+(C<NAME.config> in C<kconfig_defconfig>, read from C<kernel/configs/> and
+C<arch/ARCH/configs/> of C<$dir>) are checked too, each line the edit
+script does not set again (C<merge_config.sh> only warns; an C<=m> merged
+while C<CONFIG_MODULES> is off becomes C<=y>). Returns
 
     { checked    => 41,
       mismatches => [ { option => 'CONFIG_XEN_GNTDEV', wanted => 'y',
@@ -648,12 +653,13 @@ option whose dependencies are off, or makes a C<y> an C<m>. Returns
       dropped    => [ ... ] }
 
 C<mismatches> are checked options (Xen's, osstest's, C<CONFIG_MODULES>
-and the overrides) the C<.config> does not have as the last line for them
-asked; C<got> is the value, C<n> (not set) or C<absent>. C<dropped> lists
+and the overrides; the fragments' lines, C<from> naming
+C<kconfig_defconfig NAME.config>) the C<.config> does not have as the last
+line for them asked; C<got> is the value, C<n> (not set) or C<absent>. C<dropped> lists
 the same for the unchecked hardware list, for the log. A build should
 stop on any mismatch. Dies as C<build_plan> does, if the job has no
-C<kconfighow>, or if C<$config> cannot be read or is not a kernel
-C<.config>.
+C<kconfighow>, if C<$config> (or a fragment) cannot be read or is not a
+kernel C<.config>, or if a fragment is in neither place.
 
 =head2 kernel_info($source)
 

@@ -73,7 +73,7 @@ pub static FUNCTIONS: &[Function] = &[
     perl_fn!(_flight_from_rows(flight, jobs, runvars)),
     perl_fn!(_flight_db_plan(flight, current, rewrites)),
     perl_fn!(build_plan(runvars)),
-    perl_fn!(kconfig_check(runvars, config)),
+    perl_fn!(kconfig_check(runvars, config, opts)),
     perl_fn!(kernel_info(source)),
     perl_fn!(kernel_unpick(source, destdir, opts)),
     perl_fn!(image_file(path)),

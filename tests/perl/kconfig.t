@@ -93,6 +93,33 @@ sub shells ($) { [ map { $_->{shell} } @{ $_[0]{linux}{config}{steps} } ] }
     ok(!$hw->{checked}, 'the hardware list is not checked');
 }
 
+# The base's fragments, checked from the tree: an =m that became =y.
+{
+    my $dir = tempdir(CLEANUP => 1);
+    mkdir "$dir/kernel"; mkdir "$dir/kernel/configs";
+    open my $fh, '>', "$dir/kernel/configs/e2e.config" or die $!;
+    print $fh "CONFIG_VIRTIO_BLK=m\n# CONFIG_IPV6 is not set\nCONFIG_XEN=n\n";
+    close $fh or die $!;
+    open $fh, '>', "$dir/.config" or die $!;
+    print $fh "CONFIG_VIRTIO_BLK=y\nCONFIG_XEN=y\n";
+    close $fh or die $!;
+    my %r = (arch => 'arm64', build_arch => 'amd64', suite => 'bookworm',
+             kconfighow => 'xen-enable-xen-config', kconfig_defconfig => 'allnoconfig e2e.config');
+    my $k = kconfig_check(\%r, "$dir/.config", { tree => $dir });
+    my @frag = grep { $_->{from} =~ /^kconfig_defconfig/ } @{ $k->{mismatches} };
+    is_deeply([ map { "$_->{option} $_->{wanted} $_->{got} $_->{from}" } @frag ],
+              [ 'CONFIG_VIRTIO_BLK m y kconfig_defconfig e2e.config' ],
+              'a fragment line that did not hold; CONFIG_XEN is the edit script\'s');
+    my $plain = kconfig_check(\%r, "$dir/.config");
+    ok(!(grep { $_->{from} =~ /^kconfig_defconfig/ } @{ $plain->{mismatches} }), 'no tree: no fragments');
+    $r{kconfig_defconfig} .= ' gone.config';
+    like(eval { kconfig_check(\%r, "$dir/.config", { tree => $dir }); 1 } ? '' : $@,
+         qr{kernel/configs/gone\.config: fragment gone\.config of the base is in neither kernel/configs nor arch/arm64/configs},
+         'a missing fragment dies');
+    like(eval { kconfig_check(\%r, "$dir/.config", { tre => $dir }); 1 } ? '' : $@,
+         qr/tre/, 'a misspelt option dies');
+}
+
 my %pvops = (arch => 'arm64', build_arch => 'amd64', suite => 'bookworm',
              kconfighow => 'xen-enable-xen-config');
 my @errors = (

@@ -3,8 +3,13 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use osstest_core::build::kconfig::dotconfig::{check_file, CheckReport, ReadError};
-use osstest_core::build::plan::PlanError;
+use serde::Deserialize;
+
+use osstest_core::build::kconfig::dotconfig::{
+    check_file, check_file_in_tree, CheckReport, ReadError,
+};
+use osstest_core::build::kconfig::KernelConfig;
+use osstest_core::build::plan::{BuildPlan, PlanError};
 use osstest_core::build::runes::PlanReport;
 
 /// `build_plan(\%r)`: a job's build plan (build and target arch, suite,
@@ -28,14 +33,29 @@ pub enum KconfigCheckError {
     Read(#[from] ReadError),
 }
 
-/// `kconfig_check(\%r, $config)`: which options of the job's configuration
-/// edit script (`kconfighow`, `kconfig_override_*`) the `.config` at
-/// `$config` does not have as asked.
+/// The options of `kconfig_check`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct KconfigCheckOpts {
+    /// The kernel tree: check the base's fragments from it too.
+    pub tree: Option<PathBuf>,
+}
+
+/// `kconfig_check(\%r, $config, \%opts)`: which options of the job's
+/// configuration edit script (`kconfighow`, `kconfig_override_*`), and with
+/// `tree` of its base's fragments, the `.config` at `$config` does not have
+/// as asked.
 pub fn kconfig_check(
     runvars: BTreeMap<String, String>,
     config: PathBuf,
+    opts: Option<KconfigCheckOpts>,
 ) -> Result<CheckReport, KconfigCheckError> {
-    let plan = PlanReport::from_runvars(&runvars)?;
-    let c = plan.linux.config.ok_or(KconfigCheckError::NoConfig)?;
-    Ok(check_file(&c.config, &config)?)
+    let plan = BuildPlan::from_runvars(&runvars)?;
+    let c = KernelConfig::from_runvars(&runvars, plan.target)
+        .map_err(PlanError::from)?
+        .ok_or(KconfigCheckError::NoConfig)?;
+    Ok(match opts.unwrap_or_default().tree {
+        Some(tree) => check_file_in_tree(&c, &config, &tree, plan.target.kernel_arch)?,
+        None => check_file(&c, &config)?,
+    })
 }

@@ -10,6 +10,13 @@
 //! An option is `n` when the file says `# CONFIG_X is not set` and when it
 //! is absent (Kconfig leaves out options whose dependencies are off, and
 //! options the kernel does not have).
+//!
+//! The base's fragments (`NAME.config` targets of `kconfig_defconfig`) can
+//! be checked too, with [`check_with_fragments`]: kbuild's
+//! `merge_config.sh` only warns when a fragment's value does not survive,
+//! and an `=m` merged while `CONFIG_MODULES` is still off quietly becomes
+//! `=y`. A fragment line the edit script sets again afterwards is the edit
+//! script's to check.
 
 use std::collections::BTreeMap;
 use std::io::Read;
@@ -78,11 +85,13 @@ pub fn parse(text: &str) -> BTreeMap<String, Got> {
 pub struct Mismatch {
     /// `CONFIG_XEN_GNTDEV`.
     pub option: String,
-    /// What the edit script asked for.
-    pub wanted: Value,
+    /// What was asked for: `y`, `m`, `n`, or a fragment's other value
+    /// (`437`, `"ascii"`).
+    pub wanted: String,
     /// What the `.config` has: a value, `n` or `absent`.
     pub got: String,
-    /// Where it was asked for (a block name or an override runvar).
+    /// Where it was asked for: a block name, an override runvar, or
+    /// `kconfig_defconfig NAME.config` for a fragment's line.
     pub from: String,
 }
 
@@ -118,7 +127,7 @@ pub fn check(config: &KernelConfig, text: &str) -> CheckReport {
         }
         let m = Mismatch {
             option: option.to_owned(),
-            wanted: s.value,
+            wanted: s.value.as_str().to_owned(),
             got: got.describe(),
             from: s.from.clone(),
         };
@@ -126,6 +135,55 @@ pub fn check(config: &KernelConfig, text: &str) -> CheckReport {
             report.mismatches.push(m);
         } else {
             report.dropped.push(m);
+        }
+    }
+    report
+}
+
+/// A fragment's lines: `CONFIG_X=VALUE`, and `# CONFIG_X is not set` as
+/// `n`; the last line for an option wins, as in `merge_config.sh`.
+pub fn parse_fragment(text: &str) -> BTreeMap<String, String> {
+    parse(text)
+        .into_iter()
+        .map(|(o, g)| {
+            let v = match g {
+                Got::Set(v) => v,
+                Got::NotSet | Got::Absent => "n".to_owned(),
+            };
+            (o, v)
+        })
+        .collect()
+}
+
+/// [`check`], and every line of each fragment `(name, text)` the edit
+/// script does not set again: the `.config` must have its value.
+pub fn check_with_fragments(
+    config: &KernelConfig,
+    text: &str,
+    fragments: &[(String, String)],
+) -> CheckReport {
+    let mut report = check(config, text);
+    let have = parse(text);
+    let edited = config.wanted();
+    for (name, frag) in fragments {
+        for (option, want) in parse_fragment(frag) {
+            if edited.contains_key(option.as_str()) {
+                continue;
+            }
+            report.checked += 1;
+            let got = have.get(&option).cloned().unwrap_or(Got::Absent);
+            let ok = match &got {
+                Got::Set(v) => *v == want,
+                Got::NotSet | Got::Absent => want == "n",
+            };
+            if !ok {
+                report.mismatches.push(Mismatch {
+                    option,
+                    wanted: want,
+                    got: got.describe(),
+                    from: format!("{} {name}", super::DEFCONFIG_RUNVAR),
+                });
+            }
         }
     }
     report
@@ -141,8 +199,8 @@ pub struct ReadError {
     pub why: String,
 }
 
-/// Reads a `.config` file (at most [`MAX_CONFIG_BYTES`]) and [`check`]s it.
-pub fn check_file(config: &KernelConfig, path: &Path) -> Result<CheckReport, ReadError> {
+/// Reads a configuration file of at most [`MAX_CONFIG_BYTES`].
+fn read_config(path: &Path, what: &str) -> Result<String, ReadError> {
     let err = |why: String| ReadError {
         path: path.to_owned(),
         why,
@@ -154,13 +212,51 @@ pub fn check_file(config: &KernelConfig, path: &Path) -> Result<CheckReport, Rea
         .map_err(|e| err(e.to_string()))?;
     if text.len() as u64 > MAX_CONFIG_BYTES {
         return Err(err(format!(
-            "larger than {MAX_CONFIG_BYTES} bytes: not a kernel .config"
+            "larger than {MAX_CONFIG_BYTES} bytes: not a {what}"
         )));
     }
     if !text.lines().any(|l| l.starts_with("CONFIG_")) {
-        return Err(err("no CONFIG_ line: not a kernel .config".to_owned()));
+        return Err(err(format!("no CONFIG_ line: not a {what}")));
     }
-    Ok(check(config, &text))
+    Ok(text)
+}
+
+/// Reads a `.config` file and [`check`]s it.
+pub fn check_file(config: &KernelConfig, path: &Path) -> Result<CheckReport, ReadError> {
+    Ok(check(config, &read_config(path, "kernel .config")?))
+}
+
+/// Reads a `.config` file and checks it with the fragments of
+/// `config`'s base from the kernel tree `tree`, found where kbuild looks
+/// for them (`kernel/configs/NAME`, `arch/SRCARCH/configs/NAME`; both,
+/// if both exist). A fragment in neither is an error.
+pub fn check_file_in_tree(
+    config: &KernelConfig,
+    path: &Path,
+    tree: &Path,
+    srcarch: &str,
+) -> Result<CheckReport, ReadError> {
+    let text = read_config(path, "kernel .config")?;
+    let mut fragments = Vec::new();
+    for name in config.base.iter().filter(|t| t.ends_with(".config")) {
+        let places = [
+            tree.join("kernel/configs").join(name),
+            tree.join("arch").join(srcarch).join("configs").join(name),
+        ];
+        let found: Vec<&PathBuf> = places.iter().filter(|p| p.is_file()).collect();
+        if found.is_empty() {
+            return Err(ReadError {
+                path: places[0].clone(),
+                why: format!(
+                    "fragment {name} of the base is in neither kernel/configs nor arch/{srcarch}/configs"
+                ),
+            });
+        }
+        for p in found {
+            fragments.push((name.clone(), read_config(p, "configuration fragment")?));
+        }
+    }
+    Ok(check_with_fragments(config, &text, &fragments))
 }
 
 #[cfg(test)]
@@ -183,6 +279,14 @@ mod tests {
                 })
                 .collect(),
         }
+    }
+
+    /// The mismatches as `OPTION WANTED GOT FROM`.
+    fn lines(r: &CheckReport) -> Vec<String> {
+        r.mismatches
+            .iter()
+            .map(|m| format!("{} {} {} {}", m.option, m.wanted, m.got, m.from))
+            .collect()
     }
 
     const TEXT: &str = "#\n# Automatically generated file; DO NOT EDIT.\n\
@@ -213,11 +317,7 @@ mod tests {
         ]);
         let r = check(&c, TEXT);
         assert_eq!(r.checked, 5);
-        let m: Vec<String> = r
-            .mismatches
-            .iter()
-            .map(|m| format!("{} {} {} {}", m.option, m.wanted.as_str(), m.got, m.from))
-            .collect();
+        let m = lines(&r);
         assert_eq!(
             m,
             [
@@ -228,6 +328,51 @@ mod tests {
         );
         assert_eq!(r.dropped.len(), 1);
         assert_eq!(r.dropped[0].option, "CONFIG_SATA_MV");
+    }
+
+    #[test]
+    fn fragments_lines_hold_unless_edited_later() {
+        let c = config(&[("CONFIG_XEN_GNTDEV", Value::Y, "xen", true)]);
+        let frag = "# a fragment\nCONFIG_XEN=y\nCONFIG_NR_CPUS=8\n# CONFIG_DRM is not set\n\
+            CONFIG_VIRTIO_BLK=m\nCONFIG_XEN_GNTDEV=m\nCONFIG_LOCALVERSION=\"\"\n";
+        let r = check_with_fragments(&c, TEXT, &[("e2e.config".into(), frag.into())]);
+        let m = lines(&r);
+        // XEN_GNTDEV is the edit script's (and wrong there too).
+        assert_eq!(
+            m,
+            [
+                "CONFIG_XEN_GNTDEV y m xen",
+                "CONFIG_NR_CPUS 8 4 kconfig_defconfig e2e.config",
+                "CONFIG_VIRTIO_BLK m absent kconfig_defconfig e2e.config",
+            ]
+        );
+        assert_eq!(r.checked, 1 + 5);
+    }
+
+    #[test]
+    fn fragments_found_where_kbuild_looks() {
+        let dir = tempfile::tempdir().unwrap();
+        let t = dir.path();
+        std::fs::create_dir_all(t.join("kernel/configs")).unwrap();
+        std::fs::create_dir_all(t.join("arch/arm64/configs")).unwrap();
+        std::fs::write(t.join("kernel/configs/a.config"), "CONFIG_XEN=y\n").unwrap();
+        std::fs::write(t.join("arch/arm64/configs/b.config"), "CONFIG_NR_CPUS=2\n").unwrap();
+        std::fs::write(t.join(".config"), TEXT).unwrap();
+        let mut c = config(&[("CONFIG_XEN_GNTDEV", Value::M, "xen", true)]);
+        c.base = vec!["allnoconfig".into(), "a.config".into(), "b.config".into()];
+        let r = check_file_in_tree(&c, &t.join(".config"), t, "arm64").unwrap();
+        assert_eq!(r.checked, 3);
+        assert_eq!(r.mismatches.len(), 1);
+        assert_eq!(r.mismatches[0].option, "CONFIG_NR_CPUS");
+        assert_eq!(r.mismatches[0].from, "kconfig_defconfig b.config");
+        c.base.push("c.config".into());
+        let e = check_file_in_tree(&c, &t.join(".config"), t, "arm64")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.ends_with("kernel/configs/c.config: fragment c.config of the base is in neither kernel/configs nor arch/arm64/configs"),
+            "{e}"
+        );
     }
 
     #[test]
