@@ -23,3 +23,33 @@ pub fn fetch(args: &[&str]) -> PathBuf {
     );
     p
 }
+
+/// Removes a directory tree when dropped, however the test ends.
+pub struct TempTree(pub PathBuf);
+
+impl Drop for TempTree {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A Linux tree to configure and build in at `dest` (which must not
+/// exist): hard links to Debian bookworm's linux-source-6.1 as tests/fetch
+/// unpacks it once into the cache. kbuild writes only new files in an
+/// in-tree build, so the cached tree is left as it was.
+pub fn linux_tree(dest: &std::path::Path) -> PathBuf {
+    let src = fetch(&["linux-source", "bookworm", "6.1"]);
+    let status = Command::new("cp")
+        .arg("-al")
+        .arg(&src)
+        .arg(dest)
+        .status()
+        .expect("running cp");
+    assert!(
+        status.success(),
+        "cp -al {} {}",
+        src.display(),
+        dest.display()
+    );
+    dest.to_owned()
+}
