@@ -17,12 +17,12 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use osstest_core::build::kconfig::dotconfig::{self, Got};
+use osstest_core::build::kconfig::{KernelConfig, Value};
+use osstest_core::build::plan::BuildPlan;
 use osstest_core::flight::plain;
-use osstest_core::initrd::inspect;
-use osstest_core::kconfig::dotconfig::{self, Got};
-use osstest_core::kconfig::{KernelConfig, Value};
+use osstest_core::format::initrd::inspect;
 use osstest_core::kernel::{EntryKind, KernelSource};
-use osstest_core::plan::BuildPlan;
 
 const JOB: &str = "build-arm64-pvops";
 

@@ -14,8 +14,8 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
 
-use osstest_core::kconfig::dotconfig;
-use osstest_core::runes::PlanReport;
+use osstest_core::build::kconfig::dotconfig;
+use osstest_core::build::runes::PlanReport;
 
 mod common;
 use common::TempTree;

@@ -102,7 +102,7 @@ sub sha256_file ($) {
 # The build job's runvars: the realistic flight's, rewritten.
 sub job_runvars () {
     my $before = "$top/tests/flights/arm-before.txt";
-    my $x = flight_cross_arm(flight_parse(slurp($before), $before), {});
+    my $x = flight_cross_arm(flight_parse(slurp($before), $before)->{jobs}, {});
     my $j = $x->{jobs}{$job} or die "$before: no job $job\n";
     my %r = %{ $j->{runvars} };
     $r{kernbuild_outputs} = 'deb,dimodules-cpio';

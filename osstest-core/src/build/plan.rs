@@ -61,9 +61,9 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::build::arch::{Arch, UnknownArch};
+use crate::build::kconfig::KconfigError;
 use crate::build::suite::{Suite, UnknownSuite};
 use crate::build::toolchain::{Toolchain, ToolchainError};
-use crate::build::kconfig::KconfigError;
 
 /// The runvar naming the build host's architecture explicitly.
 pub const BUILD_ARCH_RUNVAR: &str = "build_arch";
