@@ -7,8 +7,9 @@
 //!
 //! Invariant: no Perl code runs while Rust frames are on the stack. The
 //! XSUB copies its arguments (running any get-magic, such as a tied scalar's
-//! FETCH) before calling Rust, tied containers and objects are refused, and
-//! the accessors use the `_nomg` forms. So a Perl `die` can never unwind
+//! FETCH) before calling Rust, tied containers, objects and elements with
+//! get-magic (a tied scalar inside a hash) are refused, and the accessors
+//! use the `_nomg` forms. So a Perl `die` can never unwind
 //! through Rust; errors travel back as a return code and a message.
 
 use std::collections::BTreeMap;
@@ -37,6 +38,7 @@ pub mod kind {
     pub const BLESSED: i32 = 7;
     pub const TIED: i32 = 8;
     pub const OTHER_REF: i32 = 9;
+    pub const MAGIC: i32 = 10;
 }
 
 /// The accessor table the C glue passes with every call. Must match
@@ -155,6 +157,7 @@ pub unsafe fn sv_to_value(api: &Api, ctx: Ctx, sv: Sv, depth: usize) -> Result<P
         }
         kind::BLESSED => Err("got an object; pass plain hashes, arrays and scalars".into()),
         kind::TIED => Err("got a tied hash or array; pass a plain copy".into()),
+        kind::MAGIC => Err("a tied or magical scalar; pass a plain copy".into()),
         _ => Err("got a reference other than ARRAY or HASH (CODE, SCALAR, GLOB?)".into()),
     }
 }

@@ -31,7 +31,7 @@
 
 enum osx_kind {
     OSX_UNDEF = 0, OSX_INT, OSX_UINT, OSX_NUM, OSX_STR,
-    OSX_ARRAY, OSX_HASH, OSX_BLESSED, OSX_TIED, OSX_OTHER_REF
+    OSX_ARRAY, OSX_HASH, OSX_BLESSED, OSX_TIED, OSX_OTHER_REF, OSX_MAGIC
 };
 
 struct osx_api {
@@ -70,6 +70,11 @@ extern int osstest_xs_call(const struct osx_api *api, void *ctx, size_t index,
 static int osx_kind(void *ctx, SV *sv)
 {
     OSX_THX(ctx);
+    /* The arguments themselves were copied (magic run) before Rust was
+     * called; an element of a hash or array with get-magic (a tied
+     * scalar) would need Perl code run now, under Rust frames. */
+    if (SvGMAGICAL(sv))
+        return OSX_MAGIC;
     if (SvROK(sv)) {
         SV *target = SvRV(sv);
         if (SvOBJECT(target))

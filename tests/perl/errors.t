@@ -60,6 +60,21 @@ dies_like { arch_info(sub { 1 }) }
     dies_like { arch_info($d) } qr/^fetch died$/, 'a FETCH that dies is an ordinary die';
 }
 
+# Inside a hash or array a tied scalar would need its FETCH run while Rust
+# is on the stack: it is refused, naming where it is, never read as undef.
+{
+    my %r = (host_hostflags => 'arch-amd64,suite-bookworm');
+    tie $r{arch}, 'Tie::StdScalar', 'armhf';
+    dies_like { build_plan(\%r) }
+        qr/^Osstest::Core::build_plan: argument 1 \(\$runvars\)\{arch\}: a tied or magical scalar; pass a plain copy at /,
+        'tied scalar in a hash refused';
+    my @segs = ('x');
+    tie $segs[0], 'Tie::StdScalar', 'y';
+    dies_like { initrd_append('/nonexistent', \@segs, '/nonexistent.out') }
+        qr/argument 2 \(\$segments\)\[0\]: a tied or magical scalar; pass a plain copy at /,
+        'tied scalar in an array refused';
+}
+
 # A Rust panic is a catchable exception; the interpreter carries on.
 dies_like { Osstest::Core::_test_panic('boom') }
     qr/^Osstest::Core::_test_panic: internal error \(Rust panic: boom at \S+\.rs:\d+\); this is a bug in osstest-core, please report it at /,
