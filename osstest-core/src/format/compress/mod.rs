@@ -219,6 +219,20 @@ impl fmt::Display for Compression {
     }
 }
 
+/// The most worker threads a caller may ask a compressor for. More would
+/// not be faster on any build host, and each xz thread holds its own
+/// block buffers (about 100 MB at level 6).
+pub const MAX_THREADS: u32 = 64;
+
+/// Checks a thread count a caller gave: 1 to [`MAX_THREADS`].
+pub fn check_threads(threads: u32) -> Result<(), String> {
+    if (1..=MAX_THREADS).contains(&threads) {
+        Ok(())
+    } else {
+        Err(format!("threads {threads}: must be 1 to {MAX_THREADS}"))
+    }
+}
+
 /// The integrity check an xz stream header names (`None` if `head` is not
 /// an xz stream header): 0 none, 1 CRC32, 4 CRC64, 10 SHA-256.
 pub(crate) fn xz_check(head: &[u8]) -> Option<u8> {

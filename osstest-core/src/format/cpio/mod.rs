@@ -14,7 +14,8 @@
 //!   name and symlink sizes before allocating, and names the member and
 //!   offset when the input is cut short. Names that would escape an
 //!   extraction root (`/abs`, `..`) are read as they are and reported by
-//!   [`Entry::name_problem`]; callers decide.
+//!   [`Entry::name_problem`]; callers decide. Between archives it skips
+//!   at most [`MAX_PADDING`] zero bytes.
 //!
 //! Hard links follow the kernel's rule (init/initramfs.c links entries
 //! with the same inode number when `nlink >= 2`): the first name carries
@@ -48,6 +49,10 @@ pub const TRAILER: &str = "TRAILER!!!";
 pub const HEADER_LEN: usize = 110;
 /// Longest name (with its NUL) the kernel accepts: `PATH_MAX`.
 pub const PATH_MAX: usize = 4096;
+/// The most zero bytes in a row [`Reader::next_archive`] skips after a
+/// trailer before giving up: the kernel skips any amount, but real images
+/// pad to a block at most, and an endless input must end.
+pub const MAX_PADDING: u64 = 16 << 20;
 
 /// File type bits of a mode.
 pub const S_IFMT: u32 = 0o170000;
@@ -208,6 +213,16 @@ pub enum Error {
         offset: u64,
         /// What is wrong.
         problem: String,
+    },
+    /// More zero padding after a trailer than [`MAX_PADDING`].
+    #[error("{archive}: more than {limit} zero bytes in a row after a trailer, at offset {offset} (the limit on padding between archives)")]
+    Padding {
+        /// The archive.
+        archive: String,
+        /// Where the padding starts.
+        offset: u64,
+        /// The bound.
+        limit: u64,
     },
     /// A `070702` member's data does not sum to its checksum.
     #[error("{archive}: member {member} at offset {offset}: checksum {actual:08x}, header says {expected:08x}")]

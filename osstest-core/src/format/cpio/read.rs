@@ -2,7 +2,9 @@
 
 use std::io::{self, BufRead, Read};
 
-use super::{Entry, Error, Kind, Result, HEADER_LEN, MAGIC_CRC, MAGIC_NEWC, PATH_MAX, TRAILER};
+use super::{
+    Entry, Error, Kind, Result, HEADER_LEN, MAGIC_CRC, MAGIC_NEWC, MAX_PADDING, PATH_MAX, TRAILER,
+};
 use crate::format::io::read_up_to;
 
 /// Reads the entries of newc archives from a [`BufRead`], in order.
@@ -44,6 +46,11 @@ impl<R: BufRead> Reader<R> {
     /// Bytes of the stream consumed so far.
     pub fn offset(&self) -> u64 {
         self.offset
+    }
+
+    /// What the archive is called in errors.
+    pub fn archive(&self) -> &str {
+        &self.archive
     }
 
     /// Gives back the underlying reader.
@@ -238,9 +245,18 @@ impl<R: BufRead> Reader<R> {
     /// says whether another archive starts (a `0` at an offset that is a
     /// multiple of 4, as the kernel requires). `false` at the end of the
     /// stream; any other byte is an error.
+    /// More than [`MAX_PADDING`] zero bytes in a row is an error.
     pub fn next_archive(&mut self) -> Result<bool> {
         self.finish_current()?;
+        let start = self.offset;
         loop {
+            if self.offset - start > MAX_PADDING {
+                return Err(Error::Padding {
+                    archive: self.archive.clone(),
+                    offset: start,
+                    limit: MAX_PADDING,
+                });
+            }
             let buf = match self.inner.fill_buf() {
                 Ok(buf) => buf,
                 Err(e) => {

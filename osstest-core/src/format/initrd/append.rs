@@ -99,6 +99,7 @@ pub fn append(
     opts: &AppendOptions,
 ) -> Result<AppendReport> {
     let level = opts.level.unwrap_or(opts.compression.default_level());
+    crate::format::compress::check_threads(opts.threads).map_err(Error::Option)?;
     let dir = match out.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
@@ -119,10 +120,13 @@ pub fn append(
     let mut f = File::open(base).map_err(io_err(base, "opening"))?;
     let base_len = io::copy(&mut f, &mut w).map_err(io_err(base, "copying"))?;
 
+    // Where each appended segment starts in the output.
+    let mut starts = Vec::with_capacity(segments.len());
     for (i, seg) in segments.iter().enumerate() {
         let pad = (4 - w.count % 4) % 4;
         w.write_all(&[0u8; 3][..pad as usize])
             .map_err(io_err(&tmp_path, "writing"))?;
+        starts.push(w.count);
         let to = Output {
             path: out,
             tmp: &tmp_path,
@@ -145,18 +149,12 @@ pub fn append(
         .iter()
         .filter(|s| s.offset < base_len)
         .count();
-    if found.segments.len() != base_found + segments.len() {
-        return Err(Error::Format {
-            path: out.display().to_string(),
-            offset: 0,
-            problem: format!(
-                "wrote {} segments onto {} in the base, but read back {}",
-                segments.len(),
-                base_found,
-                found.segments.len()
-            ),
+    if base_found == 0 {
+        return Err(Error::Empty {
+            path: base.display().to_string(),
         });
     }
+    check_one_archive_each(&found.segments, segments, &starts)?;
     check_xz(&tmp_path, &found, base_found, segments)?;
     check_budget(&found, out, base_found, &opts.budget)?;
     tmp.persist(out)
@@ -258,6 +256,55 @@ fn check_xz(
                 ),
             });
         }
+    }
+    Ok(())
+}
+
+/// Fails if an appended segment reads back as more than one: an
+/// uncompressed archive file holding several archives (or starting with a
+/// `TRAILER!!!`), named with where each starts.
+fn check_one_archive_each(
+    found: &[SegmentInfo],
+    segments: &[Segment],
+    starts: &[u64],
+) -> Result<()> {
+    for (i, seg) in segments.iter().enumerate() {
+        let start = starts[i];
+        let end = starts.get(i + 1).copied().unwrap_or(u64::MAX);
+        let inside: Vec<&SegmentInfo> = found
+            .iter()
+            .filter(|s| (start..end).contains(&s.offset))
+            .collect();
+        if inside.len() == 1 {
+            continue;
+        }
+        let mut offsets: Vec<String> = inside
+            .iter()
+            .map(|s| {
+                let empty = if s.entries == 0 {
+                    " (empty: TRAILER!!! is its first entry)"
+                } else {
+                    ""
+                };
+                format!("{}{empty}", s.offset - start)
+            })
+            .collect();
+        let last = offsets.pop().unwrap_or_default();
+        let layout = if offsets.is_empty() {
+            last
+        } else {
+            format!("{} and {last}", offsets.join(", "))
+        };
+        let path = match seg {
+            Segment::Archive(p) => p.display().to_string(),
+            Segment::Directory { path, .. } => path.display().to_string(),
+            Segment::Tree(_) => format!("segment {i}"),
+        };
+        return Err(Error::NotOneArchive {
+            path,
+            count: inside.len(),
+            layout,
+        });
     }
     Ok(())
 }

@@ -2,16 +2,18 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
-use std::io::{BufRead, BufReader, Read};
+use std::io::{self, BufRead, BufReader, Read};
 use std::os::unix::fs::FileExt;
 use std::path::Path;
 
 use serde::Serialize;
 
-use super::{io_err, Error, Result};
+use super::{
+    io_err, Error, Result, MAX_ENTRIES, MAX_NAME_BYTES, MAX_UNPACKED, MAX_WARNINGS, MAX_ZERO_RUN,
+};
 use crate::format::compress::{self, Compression};
 use crate::format::cpio::{self, name, Entry, Kind};
-use crate::format::io::Counting;
+use crate::format::io::{read_up_to, Counting};
 
 /// One segment of an initrd.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -72,6 +74,39 @@ pub struct Inspection {
     /// Things a maintainer should know: unsafe names, xz checks the kernel
     /// rejects, a file replacing a directory.
     pub warnings: Vec<String>,
+    /// The ELF files of all segments by machine, most files first: what
+    /// architecture the initrd's programs and modules are for.
+    pub elf_machines: Vec<ElfMachine>,
+}
+
+/// How many ELF files of one machine an initrd holds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ElfMachine {
+    /// `e_machine` (`EM_*`).
+    pub machine: u16,
+    /// 32 or 64 (`EI_CLASS`).
+    pub bits: u8,
+    /// Regular files with that header.
+    pub files: u64,
+}
+
+/// The ELF machine and class of a file starting with `head`.
+fn elf_machine(head: &[u8]) -> Option<(u16, u8)> {
+    if head.len() < 20 || !head.starts_with(b"\x7fELF") {
+        return None;
+    }
+    let bits = match head[4] {
+        1 => 32,
+        2 => 64,
+        _ => return None,
+    };
+    let m = [head[18], head[19]];
+    let machine = match head[5] {
+        1 => u16::from_le_bytes(m),
+        2 => u16::from_be_bytes(m),
+        _ => return None,
+    };
+    Some((machine, bits))
 }
 
 /// What a segment starting with `head` is, as the kernel tells: a
@@ -87,7 +122,8 @@ pub(super) fn segment_compression(head: &[u8]) -> Option<Compression> {
 /// Calls `visit` for every entry of every segment of the initrd at `path`,
 /// in order, with the entry's data readable (bounded to the entry);
 /// returns the segments. Fails naming the segment and member on anything
-/// the kernel would not unpack.
+/// the kernel would not unpack, on a file with no archive in it, and over
+/// one of the [bounds](super#bounds).
 pub fn walk(
     path: &Path,
     mut visit: impl FnMut(&SegmentInfo, &Entry, &mut dyn Read) -> Result<()>,
@@ -96,19 +132,15 @@ pub fn walk(
     let peek = file.try_clone().map_err(io_err(path, "opening"))?;
     let mut top = Counting::new(BufReader::with_capacity(1 << 16, file));
     let mut segments = Vec::new();
+    let mut totals = Totals::default();
     loop {
-        // Zero bytes between segments are skipped, as the kernel does.
-        loop {
-            let buf = top.fill_buf().map_err(io_err(path, "reading"))?;
-            if buf.is_empty() {
-                return Ok(segments);
+        if !skip_zeros(&mut top, path)? {
+            if segments.is_empty() {
+                return Err(Error::Empty {
+                    path: path.display().to_string(),
+                });
             }
-            let zeros = buf.iter().take_while(|&&b| b == 0).count();
-            let all = zeros == buf.len();
-            top.consume(zeros);
-            if !all {
-                break;
-            }
+            return Ok(segments);
         }
         let offset = top.count;
         let mut head = [0u8; 8];
@@ -149,7 +181,7 @@ pub fn walk(
                 ));
             }
             let mut reader = cpio::Reader::new(&mut top, label);
-            read_archive(&mut reader, &mut info, &mut visit)?;
+            read_archive(&mut reader, &mut info, &mut totals, &mut visit)?;
             info.uncompressed_size = reader.offset();
         } else {
             if !compression.is_readable() {
@@ -162,7 +194,7 @@ pub fn walk(
                 compress::single_stream(compression, &mut top).map_err(|e| fmt(e.to_string()))?;
             let mut reader = cpio::Reader::new(BufReader::with_capacity(1 << 16, decoder), label);
             loop {
-                read_archive(&mut reader, &mut info, &mut visit)?;
+                read_archive(&mut reader, &mut info, &mut totals, &mut visit)?;
                 if !reader.next_archive()? {
                     break;
                 }
@@ -170,17 +202,89 @@ pub fn walk(
             info.uncompressed_size = reader.offset();
         }
         info.length = top.count - offset;
+        totals.unpacked += info.uncompressed_size;
         segments.push(info);
+    }
+}
+
+/// Skips the zero bytes before a segment, as the kernel does, up to
+/// [`MAX_ZERO_RUN`]; whether a segment follows.
+fn skip_zeros<R: BufRead>(top: &mut Counting<R>, path: &Path) -> Result<bool> {
+    let start = top.count;
+    loop {
+        if top.count - start > MAX_ZERO_RUN {
+            return Err(Error::Limit {
+                place: path.display().to_string(),
+                what: format!("zero bytes in a row at offset {start}"),
+                limit: MAX_ZERO_RUN,
+                bound: "padding between segments".into(),
+            });
+        }
+        let buf = top.fill_buf().map_err(io_err(path, "reading"))?;
+        if buf.is_empty() {
+            return Ok(false);
+        }
+        let zeros = buf.iter().take_while(|&&b| b == 0).count();
+        let all = zeros == buf.len();
+        top.consume(zeros);
+        if !all {
+            return Ok(true);
+        }
+    }
+}
+
+/// What the segments read so far hold, against the bounds.
+#[derive(Default)]
+struct Totals {
+    entries: u64,
+    name_bytes: u64,
+    /// Decompressed bytes of the segments before the current one.
+    unpacked: u64,
+}
+
+impl Totals {
+    /// Counts `entry` (read at `offset` of the current segment's cpio);
+    /// an error naming `place` over a bound.
+    fn count(&mut self, entry: &Entry, offset: u64, place: &str) -> Result<()> {
+        self.entries += 1;
+        self.name_bytes += (entry.name.len() + entry.link_target.as_ref().map_or(0, String::len))
+            as u64;
+        let over = |what: &str, limit: u64, bound: &str| Error::Limit {
+            place: place.to_owned(),
+            what: what.to_owned(),
+            limit,
+            bound: bound.to_owned(),
+        };
+        if self.entries > MAX_ENTRIES {
+            return Err(over("entries", MAX_ENTRIES, "entries in an initrd"));
+        }
+        if self.name_bytes > MAX_NAME_BYTES {
+            return Err(over(
+                "bytes of names and link targets",
+                MAX_NAME_BYTES,
+                "an initrd's names",
+            ));
+        }
+        if self.unpacked + offset > MAX_UNPACKED {
+            return Err(over(
+                "bytes of decompressed cpio",
+                MAX_UNPACKED,
+                "an initrd's unpacked size",
+            ));
+        }
+        Ok(())
     }
 }
 
 fn read_archive<R: BufRead>(
     reader: &mut cpio::Reader<R>,
     info: &mut SegmentInfo,
+    totals: &mut Totals,
     visit: &mut impl FnMut(&SegmentInfo, &Entry, &mut dyn Read) -> Result<()>,
 ) -> Result<()> {
     info.archives += 1;
     while let Some(entry) = reader.next_entry()? {
+        totals.count(&entry, reader.offset() + entry.size, reader.archive())?;
         info.entries += 1;
         info.data_size += entry.size;
         let mut data = reader.data();
@@ -200,7 +304,15 @@ pub fn inspect(path: &Path) -> Result<Inspection> {
     // Hard-link groups within the current archive: (segment, ino) -> name.
     let mut inodes: HashMap<(usize, u32, (u32, u32)), String> = HashMap::new();
     let peek = File::open(path).map_err(io_err(path, "opening"))?;
-    let segments = walk(path, |seg, entry, _data| {
+    let mut machines: BTreeMap<(u16, u8), u64> = BTreeMap::new();
+    let segments = walk(path, |seg, entry, data| {
+        if entry.kind == Kind::File && entry.size >= 20 {
+            let mut head = [0u8; 20];
+            let n = read_up_to(&mut &mut *data, &mut head).map_err(data_error)?;
+            if let Some(m) = elf_machine(&head[..n]) {
+                *machines.entry(m).or_default() += 1;
+            }
+        }
         if seg.entries == 1 && seg.compression == Compression::Xz {
             let mut head = [0u8; 8];
             if peek.read_at(&mut head, seg.offset).is_ok() {
@@ -262,6 +374,20 @@ pub fn inspect(path: &Path) -> Result<Inspection> {
     })?;
     let files: Vec<FileInfo> = files.into_values().collect();
     let merged_data_size = files.iter().map(|f| f.size).sum();
+    if warnings.len() > MAX_WARNINGS {
+        let more = warnings.len() - MAX_WARNINGS;
+        warnings.truncate(MAX_WARNINGS);
+        warnings.push(format!("... and {more} more warnings"));
+    }
+    let mut elf_machines: Vec<ElfMachine> = machines
+        .into_iter()
+        .map(|((machine, bits), files)| ElfMachine {
+            machine,
+            bits,
+            files,
+        })
+        .collect();
+    elf_machines.sort_by(|a, b| b.files.cmp(&a.files));
     Ok(Inspection {
         path: path.display().to_string(),
         size,
@@ -269,5 +395,24 @@ pub fn inspect(path: &Path) -> Result<Inspection> {
         files,
         merged_data_size,
         warnings,
+        elf_machines,
     })
+}
+
+/// An entry data error back as the cpio error it carries (the reader's
+/// errors always do; the path says where the data was being read).
+fn data_error(e: io::Error) -> Error {
+    let kind = e.kind();
+    let other = |source| Error::Io {
+        path: "(initrd member data)".into(),
+        what: "reading".into(),
+        source,
+    };
+    match e.into_inner() {
+        Some(inner) => match inner.downcast::<cpio::Error>() {
+            Ok(c) => Error::Cpio(*c),
+            Err(inner) => other(io::Error::new(kind, inner)),
+        },
+        None => other(io::Error::from(kind)),
+    }
 }
