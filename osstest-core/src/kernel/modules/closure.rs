@@ -128,10 +128,17 @@ fn normalize_alias(alias: &str) -> String {
 }
 
 impl KernelModules {
-    /// The closure of what `selection` matches in this kernel.
+    /// The closure of what `selection` matches in this kernel. An include
+    /// pattern (other than the classic ones) that matches no module is an
+    /// error naming it, and so is a selection that matches nothing.
     pub fn close(&self, selection: &Selection) -> Result<Closure, ModulesError> {
         let matcher = selection.compile()?;
         let modules = self.modules();
+        let unmatched =
+            matcher.unmatched_includes(modules.iter().map(|m| (m.path.as_str(), m.name.as_str())));
+        if !unmatched.is_empty() {
+            return Err(ModulesError::Unmatched(unmatched));
+        }
         let mut reasons: Vec<Option<Reason>> = vec![None; modules.len()];
         let mut queue = VecDeque::new();
         for (i, m) in modules.iter().enumerate() {
@@ -141,6 +148,9 @@ impl KernelModules {
                 });
                 queue.push_back(i);
             }
+        }
+        if queue.is_empty() {
+            return Err(ModulesError::NothingSelected(selection.included().to_vec()));
         }
 
         // Who exports what, the last module in order winning as in depmod.

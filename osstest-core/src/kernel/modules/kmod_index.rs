@@ -148,29 +148,40 @@ fn write_node(node: &Node, out: &mut Vec<u8>) -> u32 {
     offset
 }
 
-/// An alias as kmod looks it up: `-` read as `_` except inside `[...]`;
-/// `None` for an unmatched bracket (which `depmod` leaves out).
+/// The longest alias kmod indexes, in bytes: `alias_normalize` (kmod's
+/// shared/util.c) copies at most `PATH_MAX - 1` bytes into its
+/// `PATH_MAX` buffer and cuts the rest.
+const ALIAS_MAX: usize = 4095;
+
+/// An alias as kmod looks it up: `-` read as `_` except inside `[...]`,
+/// cut after [`ALIAS_MAX`] bytes as `depmod` cuts it; `None` for an
+/// unmatched bracket (which `depmod` leaves out with a warning), and for a
+/// bracket still open at the cut, where `depmod` writes past the end of its
+/// buffer (what it then indexes is undefined; we index nothing).
 pub(crate) fn normalize_alias(alias: &str) -> Option<String> {
-    let mut out = String::with_capacity(alias.len());
-    let mut chars = alias.chars();
-    while let Some(c) = chars.next() {
-        match c {
-            '-' => out.push('_'),
-            ']' => return None,
-            '[' => {
-                out.push('[');
-                loop {
-                    let c = chars.next()?;
-                    out.push(c);
-                    if c == ']' {
-                        break;
-                    }
+    let b = alias.as_bytes();
+    let mut out = Vec::with_capacity(b.len().min(ALIAS_MAX));
+    let mut i = 0;
+    while i < ALIAS_MAX {
+        match b.get(i) {
+            None => break,
+            Some(b'-') => out.push(b'_'),
+            Some(b']') => return None,
+            Some(b'[') => {
+                let close = i + b[i..].iter().position(|&c| c == b']')?;
+                if close >= ALIAS_MAX {
+                    return None;
                 }
+                out.extend_from_slice(&b[i..=close]);
+                i = close;
             }
-            c => out.push(c),
+            Some(&c) => out.push(c),
         }
+        i += 1;
     }
-    Some(out)
+    // Cutting inside a multi-byte character leaves no string; kmod's
+    // indexes hold ASCII only anyway.
+    String::from_utf8(out).ok()
 }
 
 /// `modules.builtin.bin` from `modules.builtin`: each built-in module's

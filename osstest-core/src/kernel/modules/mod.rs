@@ -95,6 +95,30 @@ pub enum ModulesError {
     /// A compressed module was found where plain ones are read.
     #[error("{0}: compressed module; modules are read from a directory only when plain (.ko): decompress them first")]
     Compressed(String),
+    /// A module file is larger than [`MAX_MODULE_SIZE`]; it is not read.
+    #[error("{path}: {size} bytes, over the limit of {limit} bytes for one module (no real module comes near it)")]
+    TooBig {
+        /// The file.
+        path: String,
+        /// Its size.
+        size: u64,
+        /// The bound.
+        limit: u64,
+    },
+    /// A directory holds no module at all.
+    #[error("{0}: no kernel modules in it (no .ko file at any depth outside build/ and source/)")]
+    NoModules(String),
+    /// A name in a module tree is not UTF-8 (no module is named so, and
+    /// the indexes cannot hold it).
+    #[error("{0}: file name is not UTF-8; no kernel module is named so: rename or remove it")]
+    NotUtf8(String),
+    /// Include patterns that select no module of the kernel (a typo, or a
+    /// driver this kernel lacks).
+    #[error("include pattern{} {} matched no module of this kernel", if .0.len() == 1 { "" } else { "s" }, .0.join(", "))]
+    Unmatched(Vec<String>),
+    /// The selection selects nothing at all; its include patterns.
+    #[error("no module of this kernel matches the selection (patterns: {})", if .0.is_empty() { "none".to_owned() } else { .0.join(" ") })]
+    NothingSelected(Vec<String>),
     /// An index file could not be written.
     #[error("{path}: {source}")]
     Write {
@@ -104,6 +128,11 @@ pub enum ModulesError {
         source: std::io::Error,
     },
 }
+
+/// The most bytes one module file may have: it is read whole into memory
+/// to parse its ELF metadata. The largest module of a Debian kernel is
+/// under 20 MB (bookworm arm64's biggest, plain, is about 12 MB).
+pub const MAX_MODULE_SIZE: u64 = 256 << 20;
 
 /// The file name suffixes of kernel modules, plain first.
 pub const MODULE_SUFFIXES: &[&str] = &[".ko", ".ko.xz", ".ko.zst", ".ko.gz"];

@@ -189,6 +189,37 @@ pub(crate) struct Matcher {
 }
 
 impl Matcher {
+    /// The include patterns, other than the classic ones, that match none
+    /// of `modules` (path and name pairs), in the order given.
+    pub(crate) fn unmatched_includes<'a>(
+        &self,
+        modules: impl Iterator<Item = (&'a str, &'a str)>,
+    ) -> Vec<String> {
+        let p = &self.include;
+        let mut path_hit = vec![false; p.path_sources.len()];
+        let mut name_hit = vec![false; p.name_sources.len()];
+        for (path, name) in modules {
+            let plain = plain_module_path(path).unwrap_or(path);
+            for i in p.paths.matches(plain) {
+                path_hit[i] = true;
+            }
+            for i in p.names.matches(name) {
+                name_hit[i] = true;
+            }
+        }
+        let unhit = |sources: &[String], hit: &[bool]| -> Vec<String> {
+            sources
+                .iter()
+                .zip(hit)
+                .filter(|(s, &h)| !h && !CLASSIC_PATTERNS.contains(&s.as_str()))
+                .map(|(s, _)| s.clone())
+                .collect()
+        };
+        let mut out = unhit(&p.path_sources, &path_hit);
+        out.extend(unhit(&p.name_sources, &name_hit));
+        out
+    }
+
     /// The include pattern selecting this module, if it is selected.
     pub(crate) fn selects(&self, path: &str, name: &str) -> Option<&str> {
         let plain = plain_module_path(path).unwrap_or(path);

@@ -7,11 +7,14 @@
 //! so the whole set is never in memory at once.
 
 use std::fs;
+use std::io::Read;
 use std::path::Path;
 
 use rayon::prelude::*;
 
-use super::{module_name_from_path, KernelModules, Module, ModulesError, MODULE_SUFFIXES};
+use super::{
+    module_name_from_path, KernelModules, Module, ModulesError, MAX_MODULE_SIZE, MODULE_SUFFIXES,
+};
 use crate::kernel::modinfo::ModuleInfo;
 
 fn read_error(path: &Path) -> impl FnOnce(std::io::Error) -> ModulesError + '_ {
@@ -30,7 +33,7 @@ fn walk(dir: &Path, rel: &str, out: &mut Vec<String>) -> Result<(), ModulesError
     for entry in entries {
         let name = entry.file_name();
         let Some(name) = name.to_str() else {
-            continue; // not UTF-8: no kernel module is named so
+            return Err(ModulesError::NotUtf8(entry.path().display().to_string()));
         };
         if name == "build" || name == "source" {
             continue;
@@ -50,15 +53,43 @@ fn walk(dir: &Path, rel: &str, out: &mut Vec<String>) -> Result<(), ModulesError
     Ok(())
 }
 
+/// The file's bytes, refusing one over [`MAX_MODULE_SIZE`] before reading
+/// it (and stopping there should it grow while read).
+fn read_bounded(file: &Path) -> Result<Vec<u8>, ModulesError> {
+    let f = fs::File::open(file).map_err(read_error(file))?;
+    let size = f.metadata().map_err(read_error(file))?.len();
+    let too_big = |size| ModulesError::TooBig {
+        path: file.display().to_string(),
+        size,
+        limit: MAX_MODULE_SIZE,
+    };
+    if size > MAX_MODULE_SIZE {
+        return Err(too_big(size));
+    }
+    let mut bytes = Vec::with_capacity(size as usize);
+    f.take(MAX_MODULE_SIZE + 1)
+        .read_to_end(&mut bytes)
+        .map_err(read_error(file))?;
+    if bytes.len() as u64 > MAX_MODULE_SIZE {
+        return Err(too_big(bytes.len() as u64));
+    }
+    Ok(bytes)
+}
+
 impl KernelModules {
     /// Reads every module under `moddir` (an unpacked `lib/modules/VERSION`)
     /// with its `modules.order` and `modules.builtin` when present.
     ///
     /// Modules must be plain `.ko` files; a compressed one is an error
     /// naming it (the kernel-artifact layer decompresses while unpacking).
+    /// So are a directory with no module, a name that is not UTF-8 and a
+    /// module over [`MAX_MODULE_SIZE`] (refused before it is read).
     pub fn read_dir(moddir: &Path) -> Result<KernelModules, ModulesError> {
         let mut paths = Vec::new();
         walk(moddir, "", &mut paths)?;
+        if paths.is_empty() {
+            return Err(ModulesError::NoModules(moddir.display().to_string()));
+        }
         if let Some(compressed) = paths.iter().find(|p| !p.ends_with(".ko")) {
             return Err(ModulesError::Compressed(
                 moddir.join(compressed).display().to_string(),
@@ -68,7 +99,7 @@ impl KernelModules {
             .par_iter()
             .map(|rel| {
                 let file = moddir.join(rel);
-                let bytes = fs::read(&file).map_err(read_error(&file))?;
+                let bytes = read_bounded(&file)?;
                 let info = ModuleInfo::parse(&bytes).map_err(|source| ModulesError::Module {
                     path: file.display().to_string(),
                     source,
@@ -127,7 +158,53 @@ mod tests {
         );
 
         fs::remove_file(dir.path().join("kernel/fs/ext4/ext4.ko")).unwrap();
-        let k = KernelModules::read_dir(dir.path()).unwrap();
-        assert!(k.modules().is_empty(), "build/ is skipped");
+        let e = KernelModules::read_dir(dir.path()).unwrap_err().to_string();
+        assert_eq!(
+            e,
+            format!(
+                "{}: no kernel modules in it (no .ko file at any depth outside build/ and source/)",
+                dir.path().display()
+            ),
+            "build/ is skipped, and nothing is an error"
+        );
+    }
+
+    #[test]
+    fn a_huge_module_is_refused_before_it_is_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let big = dir.path().join("big.ko");
+        // Sparse: 6 GB that take no room, and would take minutes to read.
+        fs::File::create(&big)
+            .unwrap()
+            .set_len(6 << 30)
+            .unwrap();
+        let started = std::time::Instant::now();
+        let e = KernelModules::read_dir(dir.path()).unwrap_err().to_string();
+        assert_eq!(
+            e,
+            format!(
+                "{}: 6442450944 bytes, over the limit of 268435456 bytes for one module \
+                 (no real module comes near it)",
+                big.display()
+            )
+        );
+        assert!(started.elapsed().as_secs() < 5);
+    }
+
+    #[test]
+    fn a_name_that_is_not_utf8_is_named_not_skipped() {
+        use std::os::unix::ffi::OsStrExt;
+        let dir = tempfile::tempdir().unwrap();
+        let odd = dir.path().join(std::ffi::OsStr::from_bytes(b"kernel\xff"));
+        fs::create_dir_all(&odd).unwrap();
+        fs::write(odd.join("x.ko"), b"").unwrap();
+        let e = KernelModules::read_dir(dir.path()).unwrap_err().to_string();
+        assert_eq!(
+            e,
+            format!(
+                "{}: file name is not UTF-8; no kernel module is named so: rename or remove it",
+                odd.display()
+            )
+        );
     }
 }
