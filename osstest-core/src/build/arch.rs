@@ -355,6 +355,26 @@ impl Arch {
             })
     }
 
+    /// Words for ELF machine `elf_machine` with word size `bits`: the
+    /// Debian architectures that run such code (`armhf/armel (EM_ARM,
+    /// 32-bit)`), for messages about code of the wrong architecture.
+    pub fn describe_machine(elf_machine: u16, bits: u8) -> String {
+        let names: Vec<&str> = ARCHES
+            .iter()
+            .filter(|a| a.elf_machine_number == elf_machine && a.bits == bits)
+            .map(|a| a.debian)
+            .collect();
+        let em = ARCHES
+            .iter()
+            .find(|a| a.elf_machine_number == elf_machine)
+            .map_or_else(|| format!("ELF machine {elf_machine}"), |a| a.elf_machine.to_owned());
+        if names.is_empty() {
+            format!("{em}, {bits}-bit")
+        } else {
+            format!("{} ({em}, {bits}-bit)", names.join("/"))
+        }
+    }
+
     /// The `XEN_TARGET_ARCH` of code for ELF machine `elf_machine` with
     /// word size `bits` (what [`crate::kernel::ImageArch`] reads from an
     /// image): `arm64` for 64-bit `EM_AARCH64`, `arm32` for 32-bit
@@ -400,6 +420,14 @@ mod tests {
         assert_eq!(Arch::xen_target_arch_of(62, 64), Some("x86_64"));
         assert_eq!(Arch::xen_target_arch_of(40, 64), None);
         assert_eq!(Arch::xen_target_arch_of(22, 64), None);
+    }
+
+    #[test]
+    fn machines_described_by_their_arches() {
+        assert_eq!(Arch::describe_machine(183, 64), "arm64 (EM_AARCH64, 64-bit)");
+        assert_eq!(Arch::describe_machine(62, 64), "amd64 (EM_X86_64, 64-bit)");
+        assert_eq!(Arch::describe_machine(40, 64), "EM_ARM, 64-bit");
+        assert_eq!(Arch::describe_machine(9999, 32), "ELF machine 9999, 32-bit");
     }
 
     #[test]

@@ -308,6 +308,7 @@ pub fn di_kernel(
     };
     let staging = Staging::new(outdir)?;
     let collected = collect::collect(&src, opts, Some(&staging.path("dtbs.tar.gz")), moddir_root)?;
+    check_initrd_arch(source, &collected.image.arch, &base)?;
     let version = collected.version.clone();
 
     // The image, byte for byte.
@@ -364,4 +365,34 @@ pub fn di_kernel(
     set_mode_0644(&manifest_path)?;
     staging.publish(outdir, &names, "manifest.json")?;
     Ok(manifest)
+}
+
+/// Refuses a d-i initrd whose programs are for another architecture than
+/// the kernel (an amd64 kernel would boot no arm64 installer), naming
+/// both. An initrd with no ELF files at all is let through: nothing in it
+/// says what it is for.
+fn check_initrd_arch(
+    source: &Path,
+    kernel: &crate::kernel::ImageArch,
+    base: &initrd::Inspection,
+) -> Result<(), InstallerError> {
+    let Some(most) = base.elf_machines.first() else {
+        return Ok(());
+    };
+    if (most.machine, most.bits) == (kernel.elf_machine, kernel.bits) {
+        return Ok(());
+    }
+    let describe = crate::build::arch::Arch::describe_machine;
+    Err(InstallerError::Source {
+        source_path: source.to_owned(),
+        problem: format!(
+            "the kernel is for {} ({}), but the d-i initrd {} is for {} ({} of its ELF files): \
+             use the installer of the kernel's architecture",
+            describe(kernel.elf_machine, kernel.bits),
+            kernel.format,
+            base.path,
+            describe(most.machine, most.bits),
+            most.files
+        ),
+    })
 }
