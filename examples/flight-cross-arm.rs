@@ -43,7 +43,13 @@ fn main() {
     };
     match run() {
         Ok(f) if json => println!("{}", f.to_json()),
-        Ok(f) => print!("{}", plain::write(&f)),
+        Ok(f) => match plain::write(&f) {
+            Ok(text) => print!("{text}"),
+            Err(e) => {
+                eprintln!("flight-cross-arm: {e}");
+                std::process::exit(1);
+            }
+        },
         Err(e) => {
             eprintln!("flight-cross-arm: {e}");
             std::process::exit(1);

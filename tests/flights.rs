@@ -41,7 +41,7 @@ fn arm_flight_matches_golden_and_is_idempotent() {
     let changes = cross_arm(&mut f, DEFAULT_BUILD_ARCH).unwrap().changes;
     assert_eq!(changes.len(), 7, "{changes:?}");
     let (golden, _) = fixture("arm-after.txt");
-    assert_eq!(plain::write(&f), golden);
+    assert_eq!(plain::write(&f).unwrap(), golden);
     let once = f.clone();
     assert!(cross_arm(&mut f, DEFAULT_BUILD_ARCH)
         .unwrap()
@@ -60,7 +60,7 @@ fn x86_flight_untouched() {
         .changes
         .is_empty());
     let (golden, _) = fixture("x86-after.txt");
-    assert_eq!(plain::write(&f), golden);
+    assert_eq!(plain::write(&f).unwrap(), golden);
     assert_eq!(golden, text);
 }
 
@@ -379,7 +379,7 @@ fn synth_marks_of_an_a_listing() {
         .lines()
         .map(|l| format!("{}\n", l.trim_end()))
         .collect();
-    assert_eq!(plain::write(&flights["180000"]), unpadded);
+    assert_eq!(plain::write(&flights["180000"]).unwrap(), unpadded);
 }
 
 /// From osstest's listings alone reuse cannot be decided (no statuses),

@@ -34,7 +34,11 @@ fn module(path: &Path, aliases: &[String]) {
         .arg(&src)
         .output()
         .expect("gcc runs");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     fs::remove_file(src).unwrap();
 }
 
@@ -63,7 +67,11 @@ fn long_aliases_are_indexed_as_depmod_truncates_them() {
         .arg(VERSION)
         .output()
         .expect("depmod runs");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 
     let k = KernelModules::read_dir(&dir).unwrap();
     let names: Vec<&str> = k.modules().iter().map(|m| m.name.as_str()).collect();

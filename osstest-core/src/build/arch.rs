@@ -367,7 +367,10 @@ impl Arch {
         let em = ARCHES
             .iter()
             .find(|a| a.elf_machine_number == elf_machine)
-            .map_or_else(|| format!("ELF machine {elf_machine}"), |a| a.elf_machine.to_owned());
+            .map_or_else(
+                || format!("ELF machine {elf_machine}"),
+                |a| a.elf_machine.to_owned(),
+            );
         if names.is_empty() {
             format!("{em}, {bits}-bit")
         } else {
@@ -424,7 +427,10 @@ mod tests {
 
     #[test]
     fn machines_described_by_their_arches() {
-        assert_eq!(Arch::describe_machine(183, 64), "arm64 (EM_AARCH64, 64-bit)");
+        assert_eq!(
+            Arch::describe_machine(183, 64),
+            "arm64 (EM_AARCH64, 64-bit)"
+        );
         assert_eq!(Arch::describe_machine(62, 64), "amd64 (EM_X86_64, 64-bit)");
         assert_eq!(Arch::describe_machine(40, 64), "EM_ARM, 64-bit");
         assert_eq!(Arch::describe_machine(9999, 32), "ELF machine 9999, 32-bit");

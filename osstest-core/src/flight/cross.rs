@@ -177,7 +177,7 @@ fn cross_build_host(
     for &runvar in HOSTFLAGS_RUNVARS.iter().chain([&ALL_HOSTFLAGS_RUNVAR]) {
         let Some(old) = job.get(runvar) else { continue };
         let new = cross_hostflags(old, target, build);
-        arch_flag |= new.split(',').any(|f| f.starts_with("arch-"));
+        arch_flag |= new.split(',').any(|f| f.trim().starts_with("arch-"));
         set(runvar, new, &mut runvars);
     }
     if !arch_flag {
@@ -202,13 +202,16 @@ fn cross_build_host(
 /// `flags` with the build host moved from `target` to `build`: `arch-T`
 /// becomes `arch-B` and `share-build-SUITE-T` becomes
 /// `share-build-SUITE-B` (the build plan's rule: a sharing class describes
-/// the build host); other flags stay, in order. Whether the result makes
-/// sense is [`BuildPlan::from_runvars`]'s to say.
+/// the build host); other flags stay, in order. Spaces around a flag are
+/// dropped (the build plan ignores them; kept, ` arch-T` would stay beside
+/// a new `arch-B`). Whether the result makes sense is
+/// [`BuildPlan::from_runvars`]'s to say.
 fn cross_hostflags(flags: &str, target: &str, build: &str) -> String {
     let arch_t = format!("arch-{target}");
     let share_suffix = format!("-{target}");
     flags
         .split(',')
+        .map(str::trim)
         .map(|f| {
             if f == arch_t {
                 format!("arch-{build}")
@@ -331,6 +334,26 @@ test-armhf-armhf-xl all_hostflags   arch-armhf,arch-xen-armhf,suite-bookworm,pur
         assert_eq!(
             x("!arch-arm64,arch-xen-arm64"),
             "!arch-arm64,arch-xen-arm64"
+        );
+        // Spaces around a flag are not part of it (the build plan trims
+        // them too).
+        assert_eq!(
+            x("share-build-bookworm-arm64 , arch-arm64 ,suite-bookworm"),
+            "share-build-bookworm-amd64,arch-amd64,suite-bookworm"
+        );
+    }
+
+    #[test]
+    fn spaces_in_hostflags_are_not_a_second_arch() {
+        let mut f = arm();
+        f.jobs.get_mut("build-armhf-pvops").unwrap().runvars.insert(
+            "host_hostflags".into(),
+            "share-build-bookworm-armhf, arch-armhf ,suite-bookworm".into(),
+        );
+        cross_arm(&mut f, "amd64").unwrap();
+        assert_eq!(
+            f.jobs["build-armhf-pvops"].get("host_hostflags"),
+            Some("share-build-bookworm-amd64,arch-amd64,suite-bookworm")
         );
     }
 

@@ -397,12 +397,24 @@ fn rebuild_reason(job: &Job, considered: &[Considered], flights: &[&String]) -> 
 /// runvar is set to the earlier job's `FLIGHT.JOB` and the job it replaces
 /// is removed. Returns the runvars changed and the jobs removed.
 ///
-/// The plan must have been made for this flight: a referrer naming a job or
-/// runvar the flight does not have is an error, and nothing is changed.
+/// The plan must have been made for this flight, and is checked before
+/// anything changes: each reference must be `FLIGHT.JOB` of another
+/// flight (so no job is pointed at itself, and no value can carry a line
+/// break), a referrer naming a job or runvar the flight does not have is
+/// an error, and so is a plan that would leave a runvar naming a job it
+/// removes. On an error `flight` is as it was.
 pub fn apply_reuse(flight: &mut Flight, plan: &ReusePlan) -> Result<Rewrite, FlightError> {
     let mut changes = Vec::new();
     for r in &plan.reuse {
         let context = format!("reuse of {} as {}", r.job, r.reference);
+        if !JobRef::parse(&r.reference, "", &r.job, "reference")
+            .is_ok_and(|j| j.is_other_flight(""))
+        {
+            return Err(FlightError::BadPlan(format!(
+                "{} as {:?}: not a reference to another flight's job (FLIGHT.JOB)",
+                r.job, r.reference
+            )));
+        }
         if flight.job(&r.job).is_none() {
             return Err(FlightError::NoSuchJob {
                 context,
@@ -427,15 +439,26 @@ pub fn apply_reuse(flight: &mut Flight, plan: &ReusePlan) -> Result<Rewrite, Fli
             });
         }
     }
+    let mut next = flight.clone();
     for c in &changes {
-        let job = flight.jobs.get_mut(&c.job).expect("checked above");
+        let job = next.jobs.get_mut(&c.job).expect("checked above");
         job.set(&c.runvar, &c.new);
     }
     let mut removed = Vec::new();
     for r in &plan.reuse {
-        flight.jobs.remove(&r.job);
+        next.jobs.remove(&r.job);
         removed.push(r.job.clone());
     }
+    for r in &plan.reuse {
+        if let Some(left) = referrers(&next, &r.job).first() {
+            let (job, runvar) = left.split_once(' ').unwrap_or((left, ""));
+            return Err(FlightError::BadPlan(format!(
+                "{} is removed, but job {job} runvar {runvar} still names it (the plan is not for this flight)",
+                r.job
+            )));
+        }
+    }
+    *flight = next;
     Ok(Rewrite {
         changes,
         removed,
@@ -691,6 +714,75 @@ build-arm64-pvops host_hostflags  share-build-bookworm-amd64,arch-amd64,suite-bo
             e(&with(&kern(), "build_arch", Some("arm64"))),
             "job build-arm64-pvops: runvar build_arch=arm64 but host_hostflags has arch-amd64: \
              the host would be allocated as one architecture and built on as the other"
+        );
+    }
+
+    fn flight_with_referrer() -> Flight {
+        let mut f = plain::read(KERN, "k").unwrap();
+        let t = f.jobs.entry("test-arm64-arm64-xl".into()).or_default();
+        t.runvars.insert("arch".into(), "arm64".into());
+        t.runvars
+            .insert("kernbuildjob".into(), "build-arm64-pvops".into());
+        t.runvars
+            .insert("dikernelbuildjob".into(), "build-arm64-pvops".into());
+        f
+    }
+
+    fn plan(reference: &str, referrers: &[&str]) -> ReusePlan {
+        ReusePlan {
+            reuse: vec![Reuse {
+                job: "build-arm64-pvops".into(),
+                reference: reference.into(),
+                flight: "4000".into(),
+                earlier_job: "build-arm64-pvops".into(),
+                identity: "0".repeat(64),
+                referrers: referrers.iter().map(|s| s.to_string()).collect(),
+            }],
+            rebuild: vec![],
+        }
+    }
+
+    #[test]
+    fn apply_reuse_checks_the_plan() {
+        let all = [
+            "test-arm64-arm64-xl dikernelbuildjob",
+            "test-arm64-arm64-xl kernbuildjob",
+        ];
+        let mut f = flight_with_referrer();
+        let r = apply_reuse(&mut f, &plan("4000.build-arm64-pvops", &all)).unwrap();
+        assert_eq!(r.changes.len(), 2);
+        assert_eq!(
+            f.jobs["test-arm64-arm64-xl"].get("kernbuildjob"),
+            Some("4000.build-arm64-pvops")
+        );
+
+        let e = |p: &ReusePlan| {
+            let mut f = flight_with_referrer();
+            let before = f.clone();
+            let e = apply_reuse(&mut f, p).unwrap_err().to_string();
+            assert_eq!(f, before, "nothing changed on error: {e}");
+            e
+        };
+        assert_eq!(
+            e(&plan("4000.build-arm64-pvops\ntest-x arch amd64", &all)),
+            "reuse plan: build-arm64-pvops as \"4000.build-arm64-pvops\\ntest-x arch amd64\": \
+             not a reference to another flight's job (FLIGHT.JOB)"
+        );
+        // The job pointing at itself: its referrers would name a job that is gone.
+        assert_eq!(
+            e(&plan("build-arm64-pvops", &all)),
+            "reuse plan: build-arm64-pvops as \"build-arm64-pvops\": \
+             not a reference to another flight's job (FLIGHT.JOB)"
+        );
+        assert_eq!(
+            e(&plan(".build-arm64-pvops", &all)),
+            "reuse plan: build-arm64-pvops as \".build-arm64-pvops\": \
+             not a reference to another flight's job (FLIGHT.JOB)"
+        );
+        assert_eq!(
+            e(&plan("4000.build-arm64-pvops", &all[..1])),
+            "reuse plan: build-arm64-pvops is removed, but job test-arm64-arm64-xl \
+             runvar kernbuildjob still names it (the plan is not for this flight)"
         );
     }
 }

@@ -170,6 +170,13 @@ pub enum FlightError {
         /// What is wrong.
         message: String,
     },
+    /// A flight that the `job runvar value` listing cannot carry (it would
+    /// read back as another flight).
+    #[error("{0}: the listing would not read back as this flight")]
+    Unwritable(String),
+    /// A reuse plan that does not fit the flight it is applied to.
+    #[error("reuse plan: {0}")]
+    BadPlan(String),
     /// A JSON flight does not parse.
     #[error("{file}: not a flight in JSON: {message}")]
     Json {
@@ -211,6 +218,16 @@ pub enum FlightError {
     /// A job lacks a runvar it needs.
     #[error("job {job}: runvar {runvar} not set{why}")]
     MissingRunvar {
+        /// The job (`FLIGHT.JOB` where another flight's).
+        job: String,
+        /// The runvar.
+        runvar: String,
+        /// Why it is needed, with a leading `" ("`, or empty.
+        why: String,
+    },
+    /// A runvar needed is set but empty.
+    #[error("job {job}: runvar {runvar} is empty{why}")]
+    EmptyRunvar {
         /// The job (`FLIGHT.JOB` where another flight's).
         job: String,
         /// The runvar.

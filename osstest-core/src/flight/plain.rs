@@ -43,7 +43,9 @@
 //! A value is the rest of the line after the runvar column, without its
 //! trailing spaces (osstest pads the value column too): values with
 //! leading or trailing spaces, or with a newline, do not survive the format
-//! (JSON keeps them).
+//! (JSON keeps them), so [`write`](fn@write) refuses them rather than print
+//! a listing that reads back as another flight (a newline in a value could
+//! inject a job).
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -257,9 +259,20 @@ fn split(line: &str, n: usize) -> (Vec<&str>, &str) {
 /// name then job, columns padded to their widest entry, synthetic runvars
 /// marked `~`. Recipes and statuses appear as the pseudo-runvars `recipe`
 /// and `status`.
-pub fn write(flight: &Flight) -> String {
+///
+/// What [`read`] would not give back as this flight is an error naming the
+/// job and runvar: a job name that is empty, has white space or starts
+/// with `#` (a comment); a runvar name that is not one (letters, digits
+/// and `_`), or is `recipe` or `status` without the synthetic mark; a
+/// value with a line break (which could inject a job) or leading or
+/// trailing white space; a job with nothing to print; no jobs at all.
+pub fn write(flight: &Flight) -> Result<String, FlightError> {
+    if flight.jobs.is_empty() {
+        return Err(FlightError::Unwritable("the flight has no jobs".into()));
+    }
     let mut rows: Vec<(&str, &str, String, &str)> = Vec::new();
     for (job, j) in &flight.jobs {
+        check_job(job, j)?;
         if let Some(r) = &j.recipe {
             rows.push((job, RECIPE, RECIPE.to_owned(), r));
         }
@@ -274,6 +287,9 @@ pub fn write(flight: &Flight) -> String {
             rows.push((job, k, shown, v));
         }
     }
+    for (job, name, _, value) in &rows {
+        check_value(job, name, value)?;
+    }
     rows.sort_by(|a, b| (a.1, a.0).cmp(&(b.1, b.0)));
     let wj = rows.iter().map(|r| r.0.len()).max().unwrap_or(0);
     let wn = rows.iter().map(|r| r.2.len()).max().unwrap_or(0);
@@ -282,7 +298,51 @@ pub fn write(flight: &Flight) -> String {
         let line = format!("{job:<wj$} {name:<wn$} {value}");
         let _ = writeln!(out, "{}", line.trim_end());
     }
-    out
+    Ok(out)
+}
+
+/// Refuses a job whose name or runvar names [`read`] would read otherwise.
+fn check_job(job: &str, j: &Job) -> Result<(), FlightError> {
+    let bad = |problem: &str| Err(FlightError::Unwritable(format!("job {job:?}: {problem}")));
+    if job.is_empty() || job.contains(char::is_whitespace) {
+        return bad("the job name is empty or has white space");
+    }
+    if job.starts_with('#') {
+        return bad("the job name starts with '#'");
+    }
+    if j.recipe.is_none() && j.status.is_none() && j.runvars.is_empty() {
+        return Err(FlightError::Unwritable(format!(
+            "job {job}: the job has no recipe, status or runvars"
+        )));
+    }
+    for name in j.runvars.keys() {
+        let bad = |problem: &str| {
+            Err(FlightError::Unwritable(format!(
+                "job {job}: runvar {name:?}: {problem}"
+            )))
+        };
+        if runvar_name(name) != Some((name.as_str(), false)) {
+            return bad("not a runvar name (letters, digits and _)");
+        }
+        if (name == RECIPE || name == STATUS) && !j.is_synth(name) {
+            return bad("the name is the listing's pseudo-runvar");
+        }
+    }
+    Ok(())
+}
+
+/// Refuses a value [`read`] would read otherwise.
+fn check_value(job: &str, name: &str, value: &str) -> Result<(), FlightError> {
+    let problem = if value.contains(['\n', '\r']) {
+        "the value has a line break"
+    } else if value.trim() != value {
+        "the value starts or ends with white space"
+    } else {
+        return Ok(());
+    };
+    Err(FlightError::Unwritable(format!(
+        "job {job}: runvar {name}: {problem} ({value:?})"
+    )))
 }
 
 #[cfg(test)]
@@ -314,7 +374,7 @@ build-arm64-pvops   status          pass
     #[test]
     fn write_then_read_is_identity_and_sorted_by_name() {
         let f = read(LISTING, "l").unwrap();
-        let text = write(&f);
+        let text = write(&f).unwrap();
         assert_eq!(read(&text, "w").unwrap(), f);
         let names: Vec<&str> = text
             .lines()
@@ -341,7 +401,7 @@ build-arm64-pvops kernel_ver~ 6.1.119+\n";
         assert_eq!(j.get("kernel_ver"), Some("6.1.119+"));
         assert_eq!(j.get("kernel_ver~"), None);
         assert!(j.is_synth("host") && !j.is_synth("arch"));
-        let again = write(l.jobs.as_ref().unwrap());
+        let again = write(l.jobs.as_ref().unwrap()).unwrap();
         assert_eq!(
             again.lines().nth(1),
             Some("build-arm64-pvops host~       italia0")
@@ -381,6 +441,65 @@ xen-unstable-smoke         build-arm64-pvops hostalloc_maxbonus_variation 0
         assert_eq!(
             e.to_string(),
             "d:3: expected 'branch job runvar value', got \"b job-a\""
+        );
+    }
+
+    #[test]
+    fn write_refuses_what_would_read_back_as_another_flight() {
+        let f = read(LISTING, "l").unwrap();
+        let with = |job: &str, name: &str, value: &str| {
+            let mut f = f.clone();
+            f.jobs
+                .entry(job.to_owned())
+                .or_default()
+                .runvars
+                .insert(name.to_owned(), value.to_owned());
+            write(&f).unwrap_err().to_string()
+        };
+        assert_eq!(
+            with(
+                "build-arm64",
+                "revision_xen",
+                "abc\ntest-injected arch amd64"
+            ),
+            "job build-arm64: runvar revision_xen: the value has a line break \
+             (\"abc\\ntest-injected arch amd64\"): the listing would not read back as this flight"
+        );
+        assert_eq!(
+            with("test injected", "arch", "amd64"),
+            "job \"test injected\": the job name is empty or has white space: \
+             the listing would not read back as this flight"
+        );
+        assert_eq!(
+            with("#test", "arch", "amd64"),
+            "job \"#test\": the job name starts with '#': \
+             the listing would not read back as this flight"
+        );
+        assert_eq!(
+            with("build-arm64", "two words", "x"),
+            "job build-arm64: runvar \"two words\": not a runvar name (letters, digits and _): \
+             the listing would not read back as this flight"
+        );
+        assert_eq!(
+            with("build-arm64", "recipe", "x"),
+            "job build-arm64: runvar \"recipe\": the name is the listing's pseudo-runvar: \
+             the listing would not read back as this flight"
+        );
+        assert_eq!(
+            with("build-arm64", "revision_xen", " padded"),
+            "job build-arm64: runvar revision_xen: the value starts or ends with white space \
+             (\" padded\"): the listing would not read back as this flight"
+        );
+        let mut empty = f.clone();
+        empty.jobs.insert("test-nothing".into(), Job::default());
+        assert_eq!(
+            write(&empty).unwrap_err().to_string(),
+            "job test-nothing: the job has no recipe, status or runvars: \
+             the listing would not read back as this flight"
+        );
+        assert_eq!(
+            write(&Flight::default()).unwrap_err().to_string(),
+            "the flight has no jobs: the listing would not read back as this flight"
         );
     }
 

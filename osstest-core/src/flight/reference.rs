@@ -124,7 +124,8 @@ pub struct KernelOutputs {
 ///
 /// `flights` holds this flight and any other the reference names. It is an
 /// error if the test job, the runvar, the flight or job it names, or the
-/// build's `path_kerndist` or `kernel_ver` is missing; if the job named is
+/// build's `path_kerndist` or `kernel_ver` is missing (or `kernel_ver` or
+/// `arch` is empty); if the job named is
 /// not a kernel build, or is for another arch than the test job; or if an
 /// output path could escape the job's stash directory.
 pub fn dikernel_outputs(
@@ -161,12 +162,18 @@ pub fn dikernel_outputs(
         )));
     }
     let kq = r.qualified();
-    let need = |name: &str, why: &str| {
-        k.get(name).ok_or_else(|| FlightError::MissingRunvar {
+    let need = |name: &str, why: &str| match k.get(name) {
+        None => Err(FlightError::MissingRunvar {
             job: kq.clone(),
             runvar: name.to_owned(),
             why: format!(" ({why}, for {job})"),
-        })
+        }),
+        Some("") => Err(FlightError::EmptyRunvar {
+            job: kq.clone(),
+            runvar: name.to_owned(),
+            why: format!(" ({why}, for {job})"),
+        }),
+        Some(v) => Ok(v),
     };
     let karch = need("arch", "the architecture it built for")?;
     if let Some(tarch) = test.arch() {
@@ -323,6 +330,24 @@ build-arm64-pvops   path_kernmodscpio build/kernmods.cpio.gz
             Some(v) => rv.insert(k.to_owned(), v.to_owned()),
             None => rv.remove(k),
         };
+    }
+
+    #[test]
+    fn empty_kernel_ver_or_arch_is_an_error() {
+        let mut fl = flights();
+        set(&mut fl, "5000", "build-arm64-pvops", "kernel_ver", Some(""));
+        assert_eq!(
+            err(&fl, "test-arm64-arm64-xl"),
+            "job 5000.build-arm64-pvops: runvar kernel_ver is empty \
+             (the kernel's version, for test-arm64-arm64-xl)"
+        );
+        let mut fl = flights();
+        set(&mut fl, "5000", "build-arm64-pvops", "arch", Some(""));
+        assert_eq!(
+            err(&fl, "test-arm64-arm64-xl"),
+            "job 5000.build-arm64-pvops: runvar arch is empty \
+             (the architecture it built for, for test-arm64-arm64-xl)"
+        );
     }
 
     #[test]

@@ -145,7 +145,7 @@ pub fn _flight_db_plan(
 }
 
 /// `flight_format(\%jobs)`: a flight as an `mg-show-flight-runvars -a`
-/// listing.
-pub fn flight_format(jobs: Flight) -> Result<String, Infallible> {
-    Ok(plain::write(&jobs))
+/// listing; dies on a flight the listing cannot carry.
+pub fn flight_format(jobs: Flight) -> Result<String, FlightError> {
+    plain::write(&jobs)
 }

@@ -247,8 +247,8 @@ impl Totals {
     /// an error naming `place` over a bound.
     fn count(&mut self, entry: &Entry, offset: u64, place: &str) -> Result<()> {
         self.entries += 1;
-        self.name_bytes += (entry.name.len() + entry.link_target.as_ref().map_or(0, String::len))
-            as u64;
+        self.name_bytes +=
+            (entry.name.len() + entry.link_target.as_ref().map_or(0, String::len)) as u64;
         let over = |what: &str, limit: u64, bound: &str| Error::Limit {
             place: place.to_owned(),
             what: what.to_owned(),

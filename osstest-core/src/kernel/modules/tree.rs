@@ -174,10 +174,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let big = dir.path().join("big.ko");
         // Sparse: 6 GB that take no room, and would take minutes to read.
-        fs::File::create(&big)
-            .unwrap()
-            .set_len(6 << 30)
-            .unwrap();
+        fs::File::create(&big).unwrap().set_len(6 << 30).unwrap();
         let started = std::time::Instant::now();
         let e = KernelModules::read_dir(dir.path()).unwrap_err().to_string();
         assert_eq!(
