@@ -33,7 +33,8 @@ fn walk(dir: &Path, rel: &str, out: &mut Vec<String>) -> Result<(), ModulesError
     for entry in entries {
         let name = entry.file_name();
         let Some(name) = name.to_str() else {
-            return Err(ModulesError::NotUtf8(entry.path().display().to_string()));
+            // Debug shows the bytes that are not UTF-8 as \xNN.
+            return Err(ModulesError::NotUtf8(format!("{:?}", entry.path())));
         };
         if name == "build" || name == "source" {
             continue;
@@ -199,8 +200,8 @@ mod tests {
         assert_eq!(
             e,
             format!(
-                "{}: file name is not UTF-8; no kernel module is named so: rename or remove it",
-                odd.display()
+                "\"{}/kernel\\xFF\": file name is not UTF-8; no kernel module is named so: rename or remove it",
+                dir.path().display()
             )
         );
     }
