@@ -28,4 +28,15 @@ done
 cp "$corpus/kerndist/seed.tar.gz" "$corpus/decompress/"
 xz -c "$w/pkg/lib/modules/$ver/kernel/lib/crc-itu-t.ko" >"$corpus/decompress/module.ko.xz"
 zstd -q -c "$w/pkg/boot/config-$ver" >"$corpus/decompress/config.zst"
+# newc archives (with and without checksums) and initrds: one gzip
+# segment, and an uncompressed, a gzip and an xz segment concatenated.
+mkdir -p "$corpus/cpio" "$corpus/initrd"
+(cd "$w/pkg" && find boot lib | LC_ALL=C sort | cpio -o -H newc --quiet) >"$corpus/cpio/seed.cpio"
+(cd "$w/pkg" && find boot | LC_ALL=C sort | cpio -o -H crc --quiet) >"$corpus/cpio/seed-crc.cpio"
+gzip -9n -c "$corpus/cpio/seed.cpio" >"$corpus/initrd/seed.cpio.gz"
+{
+    cat "$corpus/cpio/seed-crc.cpio"
+    gzip -n -c "$corpus/cpio/seed.cpio"
+    xz --check=crc32 -c "$corpus/cpio/seed-crc.cpio"
+} >"$corpus/initrd/concatenated"
 echo "seeds in $corpus"

@@ -3,7 +3,7 @@
 # 60), by hand. This is what `cargo fuzz run` does, spelt out, for machines
 # with a nightly toolchain but no cargo-fuzz:
 #
-#   fuzz/run.sh [SECONDS] [TARGET...]      targets: deb kerndist decompress
+#   fuzz/run.sh [SECONDS] [TARGET...]      targets: deb kerndist decompress cpio initrd
 #
 # Seeds come from fuzz/make-corpus.sh; findings land in fuzz/artifacts/.
 set -euo pipefail
@@ -11,13 +11,13 @@ cd "$(dirname "$0")"
 secs=${1:-60}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(deb kerndist decompress)
+[ ${#targets[@]} -gt 0 ] || targets=(deb kerndist decompress cpio initrd)
 triple=$(rustc -vV | sed -n 's/^host: //p')
 export RUSTFLAGS="-Cpasses=sancov-module -Cllvm-args=-sanitizer-coverage-level=4 \
 -Cllvm-args=-sanitizer-coverage-inline-8bit-counters -Cllvm-args=-sanitizer-coverage-pc-table \
 -Cllvm-args=-sanitizer-coverage-trace-compares --cfg fuzzing -Cdebug-assertions -Coverflow-checks"
 cargo +nightly build --release --target "$triple"
-[ -d corpus/deb ] || ./make-corpus.sh
+[ -d corpus/initrd ] || ./make-corpus.sh
 mkdir -p artifacts
 for t in "${targets[@]}"; do
     echo "=== $t, $secs s"

@@ -1,6 +1,6 @@
 //! A bounded smoke run of the fuzz targets (fuzz/src/lib.rs) without
 //! libFuzzer: seeds built here (a small kernel .deb, a kerndist tarball,
-//! compressed streams) and deterministic mutations of them (bit flips,
+//! compressed streams, a newc archive, an initrd of three segments) and deterministic mutations of them (bit flips,
 //! truncations, insertions, byte runs, splices) go through the same target
 //! functions cargo-fuzz runs. A panic fails the test. Longer runs: `cargo
 //! +nightly fuzz run deb` in fuzz/ (see fuzz/Cargo.toml).
@@ -144,12 +144,41 @@ fn seeds() -> (Vec<u8>, Vec<u8>, Vec<Vec<u8>>) {
     (deb, kerndist, streams)
 }
 
+/// Seeds for the cpio reader and the initrd inspector: a newc archive of
+/// files, a directory, a symlink and hard links; then an initrd of that
+/// archive uncompressed, gzip and xz segments one after another.
+fn cpio_seeds() -> (Vec<u8>, Vec<u8>) {
+    use osstest_core::format::cpio::Tree;
+    let mut t = Tree::new("seed");
+    t.add_dir("lib", 0o755).unwrap();
+    t.add_bytes("lib/a.ko", 0o644, b"\x7fELF\x02\x01\x01\0module".to_vec())
+        .unwrap();
+    t.add_bytes("init", 0o755, b"#!/bin/sh\n".to_vec()).unwrap();
+    t.add_symlink("bin", "usr/bin").unwrap();
+    t.add_hard_link("lib/b.ko", "lib/a.ko").unwrap();
+    let archive = t.write(Vec::new(), 0).unwrap();
+    let mut initrd = archive.clone();
+    initrd.extend(gz(&archive));
+    while initrd.len() % 4 != 0 {
+        initrd.push(0);
+    }
+    initrd.extend(xz(&archive));
+    (archive, initrd)
+}
+
 #[test]
 fn fuzz_targets_smoke() {
     let (deb, kerndist, streams) = seeds();
+    let (archive, initrd) = cpio_seeds();
     // The seeds themselves read cleanly through the real paths.
     targets::deb(&deb);
     targets::kerndist(&kerndist);
+    targets::cpio(&archive);
+    targets::initrd(&initrd);
+    let f = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(f.path(), &initrd).unwrap();
+    let i = osstest_core::format::initrd::inspect(f.path()).unwrap();
+    assert_eq!(i.segments.len(), 3, "the initrd seed has three segments");
     let budget = Duration::from_secs(20);
     let start = Instant::now();
     let mut rng = Rng(0x5eed_1234_abcd_0001);
@@ -162,6 +191,10 @@ fn fuzz_targets_smoke() {
         let s = &streams[rng.below(streams.len())];
         let m = mutate(&mut rng, s, &deb);
         targets::decompress(&m);
+        let m = mutate(&mut rng, &archive, &initrd);
+        targets::cpio(&m);
+        let m = mutate(&mut rng, &initrd, &archive);
+        targets::initrd(&m);
         runs += 1;
     }
     eprintln!(

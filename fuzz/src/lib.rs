@@ -2,9 +2,10 @@
 //! osstest-core's archive readers. Errors are expected; a panic, a hang or
 //! unbounded memory is a bug.
 
-use std::io::{self, Read};
+use std::io::{self, Read, Write};
 
 use osstest_core::format::compress::{Compression, Decompressor};
+use osstest_core::format::{cpio, initrd as initrd_fmt};
 use osstest_core::format::deb::DebReader;
 use osstest_core::kernel::{KernelSource, SourceKind};
 
@@ -54,4 +55,38 @@ pub fn decompress(data: &[u8]) {
             }
         }
     }
+}
+
+/// A newc cpio stream: every entry of every archive in it (as the kernel
+/// reads concatenated archives), each entry's data read through.
+pub fn cpio(data: &[u8]) {
+    let mut r = cpio::Reader::new(data, "fuzz.cpio");
+    loop {
+        loop {
+            match r.next_entry() {
+                Ok(Some(_)) => {
+                    if io::copy(&mut r.data().take(OUTPUT_LIMIT), &mut io::sink()).is_err() {
+                        return;
+                    }
+                }
+                Ok(None) => break,
+                Err(_) => return,
+            }
+        }
+        if !matches!(r.next_archive(), Ok(true)) {
+            return;
+        }
+    }
+}
+
+/// An initrd file, inspected as `initrd_inspect` does: its segments (each
+/// compressed or not), their archives and the merged view.
+pub fn initrd(data: &[u8]) {
+    let Ok(mut f) = tempfile::NamedTempFile::new() else {
+        return;
+    };
+    if f.write_all(data).and_then(|()| f.flush()).is_err() {
+        return;
+    }
+    let _ = initrd_fmt::inspect(f.path());
 }
