@@ -10,34 +10,9 @@ use Osstest::Core;
 
 use lib 'tests/perl/lib';
 use OsstestCoreTest::FlightDb qw(dies_like);
+use OsstestCoreTest::Hostile qw(newc trailer put files_in);
 
 my $tmp = tempdir(CLEANUP => 1);
-
-# A raw newc entry, as no writer of ours would make it.
-sub newc ($$$) {
-    my ($name, $mode, $data) = @_;
-    my $s = sprintf('070701' . ('%08x' x 13), 1, $mode, 0, 0, 1, 0,
-                    length $data, 0, 0, 0, 0, length($name) + 1, 0)
-        . $name . "\0";
-    $s .= "\0" while length($s) % 4;
-    $s .= $data;
-    $s .= "\0" while length($s) % 4;
-    return $s;
-}
-sub trailer () { newc('TRAILER!!!', 0, '') }
-
-sub put ($$) {
-    my ($path, $bytes) = @_;
-    open my $f, '>:raw', $path or die "$path: $!";
-    print $f $bytes or die "$path: $!";
-    close $f or die "$path: $!";
-}
-
-sub files_in ($) {
-    my ($dir) = @_;
-    opendir my $d, $dir or die "$dir: $!";
-    return [ sort grep { !/^\.\.?$/ } readdir $d ];
-}
 
 my $seg = "$tmp/seg.cpio";
 put($seg, newc('a', 0100644, 'a') . trailer());
