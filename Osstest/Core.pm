@@ -347,7 +347,8 @@ osstest's stash root, as C<get_stashed> makes them:
       outputs      => { kerndist => ..., ... } }   # every path_NAME
 
 Dies naming what is missing: the test job, its C<dikernelbuildjob>, the
-flight or job named, the build's C<path_kerndist> or C<kernel_ver>; or if
+flight or job named, the build's C<path_kerndist> or C<kernel_ver> (an
+empty C<kernel_ver> or C<arch> is no value); or if
 the job named is not a kernel build of the test job's arch, or an output
 path could leave the job's stash.
 
@@ -406,7 +407,9 @@ C<FLIGHT.JOB>, and the replaced job is removed. Returns
 C<{ jobs =E<gt> ..., changes =E<gt> [...], removed =E<gt> [JOB, ...] }> as
 C<flight_cross_arm> does (C<pinned> empty).
 Dies, changing nothing, if the plan names a job or referrer runvar the
-flight does not have.
+flight does not have, if a C<reference> is not C<FLIGHT.JOB> of another
+flight (a job pointed at itself, a line break), or if a runvar would
+still name a job the plan removes.
 
 =head2 flight_parse($text, $name)
 
@@ -441,7 +444,12 @@ column that is not a runvar name, a runvar given twice for a job.
 The flight as an C<mg-show-flight-runvars -a> listing: sorted by runvar
 name then job, columns padded, synthetic runvars marked C<~>, recipes and
 statuses as C<recipe> and C<status> lines; so C<diff -b> of two listings
-reads as with osstest's own, and C<flight_parse> reads it back.
+reads as with osstest's own, and C<flight_parse> reads it back. Dies,
+naming the job and runvar, rather than print what would read back as
+another flight: a value with a line break (it could inject a job) or
+leading or trailing white space, a job name that is empty, has white
+space or starts with C<#>, a runvar name that is not one or is C<recipe>
+or C<status>, a job with nothing in it, no jobs at all.
 
 =head2 flight_from_db($dbh, $flight)
 
@@ -764,7 +772,8 @@ multiple of 4 bytes (zero padding, which the kernel skips).
                   zstd or none
     level         compression level (default gzip 5, xz 6, zstd 19;
                   gzip 0-12, xz 0-9, zstd 1-22)
-    threads       xz worker threads (default 1; same bytes for any count)
+    threads       xz worker threads, 1 to 64 (default 1; same bytes for
+                  any count)
     mtime         mtime of new entries (default $ENV{SOURCE_DATE_EPOCH},
                   else 0)
     max_size      most bytes the output may have
@@ -817,7 +826,29 @@ path after unpacking them all in order:
 
 Dies naming the file, segment and member if the kernel would not unpack
 it (junk between segments, a truncated stream or archive, a bad
-checksum).
+checksum), and if the file holds no archive at all (empty, or only zero
+bytes). The C<warnings> list keeps the first 100, then says how many
+more there were; C<elf_machines> lists the ELF files of all segments by
+C<machine> (C<EM_*>) and C<bits>, most C<files> first.
+
+=head3 Bounds
+
+Reading an initrd takes bounded memory and time whatever the input. The
+merged view holds one record per name, so C<initrd_inspect>,
+C<initrd_append> (which reads back its base and its result) and
+C<di_kernel> (which reads the d-i initrd) die naming the file, the
+segment and the bound when an initrd has more than
+
+    131,072 entries in all segments (3 million empty entries fit in a
+            2.8 MB xz stream)
+    32 MiB  of names and symbolic link targets
+    4 GiB   of cpio once decompressed
+    16 MiB  of zero bytes in a row, between segments or after a trailer
+            (so /dev/zero is given up on, not read forever)
+
+each far above any real installer initrd (bookworm's arm64 C<initrd.gz>
+has about 2,600 entries; a kernel's whole module tree adds about 4,500).
+Under C<ulimit -v 1000000> the 3-million-entry bomb is an ordinary die.
 
 =head2 module_closure($moddir, \%opts)
 
@@ -856,7 +887,13 @@ die. Returns a hashref:
               the text of modules.dep and friends exactly as
               C<depmod -b> writes them for the subset
 
-Dies naming the file at fault if a module cannot be read.
+Dies naming the file at fault if a module cannot be read, if a module is
+over 256 MiB (refused before it is read; no real module comes near), if
+a name in the tree is not UTF-8 (shown with its bytes), if the directory
+holds no module, if an C<include> pattern matches no module of the
+kernel (a typo, or a driver it lacks), or if the selection matches
+nothing. Long aliases go into C<modules.alias.bin> as C<depmod> cuts
+them, at 4095 bytes.
 
 =head2 kernel_deb($source, $outdir, \%opts)
 

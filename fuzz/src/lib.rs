@@ -5,8 +5,8 @@
 use std::io::{self, Read, Write};
 
 use osstest_core::format::compress::{Compression, Decompressor};
-use osstest_core::format::{cpio, initrd as initrd_fmt};
 use osstest_core::format::deb::DebReader;
+use osstest_core::format::{cpio, initrd as initrd_fmt};
 use osstest_core::kernel::{KernelSource, SourceKind};
 
 /// Reads at most this much decompressed data from one input, so a small

@@ -387,7 +387,7 @@ pub fn inspect(path: &Path) -> Result<Inspection> {
             files,
         })
         .collect();
-    elf_machines.sort_by(|a, b| b.files.cmp(&a.files));
+    elf_machines.sort_by_key(|m| std::cmp::Reverse(m.files));
     Ok(Inspection {
         path: path.display().to_string(),
         size,
