@@ -1,7 +1,9 @@
 #!/bin/bash
 # Builds the fuzz targets with libFuzzer and runs each for SECONDS (default
-# 60), by hand. This is what `cargo fuzz run` does, spelt out, for machines
-# with a nightly toolchain but no cargo-fuzz:
+# 60), by hand. This is what `cargo fuzz run` does, spelt out, with the
+# stable toolchain: the sancov passes below are stable flags, and
+# libfuzzer-sys builds libFuzzer itself (only cargo-fuzz's sanitizers need
+# nightly):
 #
 #   fuzz/run.sh [SECONDS] [TARGET...]      targets: deb kerndist decompress cpio initrd
 #
@@ -16,7 +18,7 @@ triple=$(rustc -vV | sed -n 's/^host: //p')
 export RUSTFLAGS="-Cpasses=sancov-module -Cllvm-args=-sanitizer-coverage-level=4 \
 -Cllvm-args=-sanitizer-coverage-inline-8bit-counters -Cllvm-args=-sanitizer-coverage-pc-table \
 -Cllvm-args=-sanitizer-coverage-trace-compares --cfg fuzzing -Cdebug-assertions -Coverflow-checks"
-cargo +nightly build --release --target "$triple"
+cargo build --release --target "$triple"
 [ -d corpus/initrd ] || ./make-corpus.sh
 mkdir -p artifacts
 for t in "${targets[@]}"; do
