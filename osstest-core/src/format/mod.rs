@@ -7,6 +7,8 @@
 //! - `io`: the counting, hashing and exact-length wrappers every format uses.
 //! - [`cpio`]: newc cpio archives, streamed both ways.
 //! - [`initrd`]: initramfs images as concatenated segments: append, inspect, budget.
+//! - [`output`]: the one way the crate creates output files and publishes
+//!   a call's outputs (exclusive, never through a link, whole or not at all).
 //! - [`source_date_epoch`]: the one reading of `$SOURCE_DATE_EPOCH`, the
 //!   timestamp of reproducible outputs.
 
@@ -15,6 +17,7 @@ pub mod cpio;
 pub mod deb;
 pub mod initrd;
 pub(crate) mod io;
+pub mod output;
 
 /// The name of the variable [`source_date_epoch`] reads.
 pub const SOURCE_DATE_EPOCH: &str = "SOURCE_DATE_EPOCH";
