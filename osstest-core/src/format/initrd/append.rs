@@ -1,16 +1,17 @@
 //! Appending segments to an initrd, with a size budget.
 
 use std::fs::File;
-use std::io::{self, BufWriter, Write};
+use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use super::inspect::{inspect, segment_compression, Inspection, SegmentInfo};
+use super::inspect::{inspect_origins, segment_compression, Inspection, Origins, SegmentInfo};
 use super::{io_err, Error, Result};
 use crate::format::compress::{self, Compression, Encoder};
 use crate::format::cpio::Tree;
 use crate::format::io::{read_up_to, Counting};
+use crate::format::output::{self, CopyError, Output};
 
 /// A segment to append.
 #[derive(Debug, Clone)]
@@ -98,50 +99,60 @@ pub fn append(
     out: &Path,
     opts: &AppendOptions,
 ) -> Result<AppendReport> {
+    append_to(base, segments, Output::create(out)?, opts)
+}
+
+/// [`append`] into the output `tmp` (one a [`crate::format::output::Staging`]
+/// made, say), which it commits when the result is checked.
+pub fn append_to(
+    base: &Path,
+    segments: &[Segment],
+    tmp: Output,
+    opts: &AppendOptions,
+) -> Result<AppendReport> {
+    let out = &tmp.path().to_owned();
     let level = opts.level.unwrap_or(opts.compression.default_level());
     crate::format::compress::check_threads(opts.threads).map_err(Error::Option)?;
-    let dir = match out.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    let tmp = tempfile::Builder::new()
-        .prefix(".initrd-")
-        .tempfile_in(dir)
-        .map_err(io_err(dir, "creating a temporary file"))?;
-    let tmp_path = tmp.path().to_owned();
+    for seg in segments {
+        if let Segment::Directory { path, .. } = seg {
+            output::refuse_inside(path, out)?;
+        }
+    }
     // Temporary files are created 0600; an initrd is served by TFTP and
     // HTTP daemons running as other users.
-    std::fs::set_permissions(
-        &tmp_path,
-        std::os::unix::fs::PermissionsExt::from_mode(0o644),
-    )
-    .map_err(io_err(&tmp_path, "setting permissions"))?;
+    tmp.set_mode(0o644)?;
     let mut w = Counting::new(BufWriter::with_capacity(1 << 16, tmp.as_file()));
-    let mut f = File::open(base).map_err(io_err(base, "opening"))?;
-    let base_len = io::copy(&mut f, &mut w).map_err(io_err(base, "copying"))?;
+    let write_err = || io_err(out, "writing");
+    let mut origins = Origins::of(base);
+    let base_len = copy_from(
+        base,
+        &mut File::open(base).map_err(io_err(base, "opening"))?,
+        &mut w,
+        out,
+    )?;
 
     // Where each appended segment starts in the output.
     let mut starts = Vec::with_capacity(segments.len());
     for (i, seg) in segments.iter().enumerate() {
         let pad = (4 - w.count % 4) % 4;
         w.write_all(&[0u8; 3][..pad as usize])
-            .map_err(io_err(&tmp_path, "writing"))?;
+            .map_err(write_err())?;
         starts.push(w.count);
-        let to = Output {
+        origins.push(w.count, origin_name(seg, out));
+        let to = Target {
             path: out,
-            tmp: &tmp_path,
             opts,
             level,
         };
         write_segment(i, seg, &mut w, &to)?;
     }
-    w.flush().map_err(io_err(&tmp_path, "writing"))?;
+    w.flush().map_err(write_err())?;
     drop(w);
-    tmp.as_file()
-        .sync_all()
-        .map_err(io_err(&tmp_path, "syncing"))?;
+    tmp.as_file().sync_all().map_err(io_err(out, "syncing"))?;
 
-    let found = inspect(&tmp_path)?;
+    // Read back as the kernel will read it; a fault is blamed on the
+    // input it came from.
+    let found = inspect_origins(tmp.temp_path(), &origins)?;
     // The base's bytes are untouched and every appended segment starts
     // after them.
     let base_found = found
@@ -155,11 +166,9 @@ pub fn append(
         });
     }
     check_one_archive_each(&found.segments, segments, &starts)?;
-    check_xz(&tmp_path, &found, base_found, segments)?;
+    check_xz(tmp.temp_path(), out, &found, base_found, segments)?;
     check_budget(&found, out, base_found, &opts.budget)?;
-    tmp.persist(out)
-        .map_err(|e| e.error)
-        .map_err(io_err(out, "renaming the temporary file into place"))?;
+    tmp.commit_unsynced()?;
     let size = found.size;
     Ok(AppendReport {
         path: out.display().to_string(),
@@ -171,16 +180,15 @@ pub fn append(
     })
 }
 
-/// Where [`append`] writes: the output, its temporary file, how.
-struct Output<'a> {
+/// Where [`append`] writes: the output (as it will be named), how.
+struct Target<'a> {
     path: &'a Path,
-    tmp: &'a Path,
     opts: &'a AppendOptions,
     level: u32,
 }
 
 /// Writes segment `i` onto `w`.
-fn write_segment<W: Write>(i: usize, seg: &Segment, w: &mut W, to: &Output<'_>) -> Result<()> {
+fn write_segment<W: Write>(i: usize, seg: &Segment, w: &mut W, to: &Target<'_>) -> Result<()> {
     match seg {
         Segment::Archive(p) => {
             let mut a = File::open(p).map_err(io_err(p, "opening"))?;
@@ -196,8 +204,9 @@ fn write_segment<W: Write>(i: usize, seg: &Segment, w: &mut W, to: &Output<'_>) 
                     ),
                 });
             }
-            w.write_all(&head[..n]).map_err(io_err(to.tmp, "writing"))?;
-            io::copy(&mut a, w).map_err(io_err(p, "copying"))?;
+            w.write_all(&head[..n])
+                .map_err(io_err(to.path, "writing"))?;
+            copy_from(p, &mut a, w, to.path)?;
         }
         Segment::Directory { path, prefix } => {
             let mut tree = Tree::new(format!(
@@ -213,7 +222,7 @@ fn write_segment<W: Write>(i: usize, seg: &Segment, w: &mut W, to: &Output<'_>) 
                     path.display()
                 )));
             }
-            write_tree(&tree, w, to.opts, to.level, to.tmp)?;
+            write_tree(&tree, w, to.opts, to.level, to.path)?;
         }
         Segment::Tree(tree) => {
             if tree.is_empty() {
@@ -221,7 +230,7 @@ fn write_segment<W: Write>(i: usize, seg: &Segment, w: &mut W, to: &Output<'_>) 
                     "segment {i}: no entries: nothing to append"
                 )));
             }
-            write_tree(tree, w, to.opts, to.level, to.tmp)?;
+            write_tree(tree, w, to.opts, to.level, to.path)?;
         }
     }
     Ok(())
@@ -231,18 +240,19 @@ fn write_segment<W: Write>(i: usize, seg: &Segment, w: &mut W, to: &Output<'_>) 
 /// archive made with plain `xz` (CRC64) would stop the boot.
 fn check_xz(
     tmp_path: &Path,
+    out: &Path,
     found: &Inspection,
     base_found: usize,
     segments: &[Segment],
 ) -> Result<()> {
-    let file = File::open(tmp_path).map_err(io_err(tmp_path, "opening"))?;
+    let file = File::open(tmp_path).map_err(io_err(out, "reading back"))?;
     for (seg, source) in found.segments[base_found..].iter().zip(segments) {
         if seg.compression != Compression::Xz {
             continue;
         }
         let mut head = [0u8; 8];
         std::os::unix::fs::FileExt::read_exact_at(&file, &mut head, seg.offset)
-            .map_err(io_err(tmp_path, "reading"))?;
+            .map_err(io_err(out, "reading back"))?;
         if let Some(check) = compress::xz_check(&head).filter(|&c| c > 1) {
             let what = match source {
                 Segment::Archive(p) => p.display().to_string(),
@@ -309,18 +319,36 @@ fn check_one_archive_each(
     Ok(())
 }
 
+/// The input to blame for the bytes of segment `seg` in the output `out`:
+/// the archive file copied, or the output itself for a packed tree.
+fn origin_name(seg: &Segment, out: &Path) -> String {
+    match seg {
+        Segment::Archive(p) => format!("{} (appended to {})", p.display(), out.display()),
+        _ => out.display().to_string(),
+    }
+}
+
+/// Copies the input `from` (named `name`) onto the output `out`, blaming
+/// a failing read on the input and a failing write on the output.
+fn copy_from(name: &Path, from: &mut File, w: &mut dyn Write, out: &Path) -> Result<u64> {
+    output::copy(from, w).map_err(|e| match e {
+        CopyError::Read(e) => io_err(name, "reading")(e),
+        CopyError::Write(e) => io_err(out, "writing")(e),
+    })
+}
+
 fn write_tree<W: Write>(
     tree: &Tree,
     w: &mut W,
     opts: &AppendOptions,
     level: u32,
-    tmp: &Path,
+    out: &Path,
 ) -> Result<()> {
     let enc = Encoder::new(opts.compression, level, opts.threads, w)
         .map_err(|e| Error::Option(e.to_string()))?;
     let enc = tree.write(enc, opts.mtime)?;
     enc.finish()
-        .map_err(io_err(tmp, "finishing the compressed stream"))?;
+        .map_err(io_err(out, "finishing the compressed stream"))?;
     Ok(())
 }
 

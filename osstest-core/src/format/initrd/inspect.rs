@@ -126,8 +126,48 @@ pub(super) fn segment_compression(head: &[u8]) -> Option<Compression> {
 /// one of the [bounds](super#bounds).
 pub fn walk(
     path: &Path,
+    visit: impl FnMut(&SegmentInfo, &Entry, &mut dyn Read) -> Result<()>,
+) -> Result<Vec<SegmentInfo>> {
+    walk_origins(path, &Origins::of(path), visit)
+}
+
+/// Which file to blame for the bytes at each offset of an initrd being
+/// read: the initrd itself or, reading back what [`super::append`]
+/// wrote, the input each part was copied from, so that a corrupt base or
+/// segment is named as itself, with its own offsets and segment numbers.
+pub(super) struct Origins {
+    /// Where each part starts in the file, and its name; sorted.
+    parts: Vec<(u64, String)>,
+}
+
+impl Origins {
+    /// The whole file is `path`.
+    pub(super) fn of(path: &Path) -> Origins {
+        Origins {
+            parts: vec![(0, path.display().to_string())],
+        }
+    }
+
+    /// From offset `start` on, the bytes come from `name`.
+    pub(super) fn push(&mut self, start: u64, name: String) {
+        self.parts.push((start, name));
+    }
+
+    /// The part holding `offset`: its index, start and name.
+    fn at(&self, offset: u64) -> (usize, u64, &str) {
+        let i = self.parts.partition_point(|(s, _)| *s <= offset).max(1) - 1;
+        (i, self.parts[i].0, &self.parts[i].1)
+    }
+}
+
+/// [`walk`], blaming errors on the parts `origins` names.
+pub(super) fn walk_origins(
+    path: &Path,
+    origins: &Origins,
     mut visit: impl FnMut(&SegmentInfo, &Entry, &mut dyn Read) -> Result<()>,
 ) -> Result<Vec<SegmentInfo>> {
+    // The first segment index seen in each part.
+    let mut first_index: HashMap<usize, usize> = HashMap::new();
     let file = File::open(path).map_err(io_err(path, "opening"))?;
     let peek = file.try_clone().map_err(io_err(path, "opening"))?;
     let mut top = Counting::new(BufReader::with_capacity(1 << 16, file));
@@ -148,9 +188,12 @@ pub fn walk(
             .read_at(&mut head, offset)
             .map_err(io_err(path, "reading"))?;
         let head = &head[..n];
+        let index = segments.len();
+        let (part, start, name) = origins.at(offset);
+        let part_index = index - *first_index.entry(part).or_insert(index);
         let fmt = |problem: String| Error::Format {
-            path: path.display().to_string(),
-            offset,
+            path: name.to_owned(),
+            offset: offset - start,
             problem,
         };
         let Some(compression) = segment_compression(head) else {
@@ -158,11 +201,10 @@ pub fn walk(
                 "unrecognised data {head:02x?} (neither a cpio archive nor a compression the kernel knows)"
             )));
         };
-        let index = segments.len();
         let label = format!(
-            "{} segment {index} ({} at offset {offset})",
-            path.display(),
-            compression.name()
+            "{name} segment {part_index} ({} at offset {})",
+            compression.name(),
+            offset - start
         );
         let mut info = SegmentInfo {
             index,
@@ -296,6 +338,11 @@ fn read_archive<R: BufRead>(
 /// Lists the segments of the initrd at `path` and what the kernel would
 /// unpack from them.
 pub fn inspect(path: &Path) -> Result<Inspection> {
+    inspect_origins(path, &Origins::of(path))
+}
+
+/// [`inspect`], blaming errors on the parts `origins` names.
+pub(super) fn inspect_origins(path: &Path, origins: &Origins) -> Result<Inspection> {
     let size = std::fs::metadata(path)
         .map_err(io_err(path, "reading"))?
         .len();
@@ -305,7 +352,7 @@ pub fn inspect(path: &Path) -> Result<Inspection> {
     let mut inodes: HashMap<(usize, u32, (u32, u32)), String> = HashMap::new();
     let peek = File::open(path).map_err(io_err(path, "opening"))?;
     let mut machines: BTreeMap<(u16, u8), u64> = BTreeMap::new();
-    let segments = walk(path, |seg, entry, data| {
+    let segments = walk_origins(path, origins, |seg, entry, data| {
         if entry.kind == Kind::File && entry.size >= 20 {
             let mut head = [0u8; 20];
             let n = read_up_to(&mut &mut *data, &mut head).map_err(data_error)?;

@@ -41,7 +41,7 @@
 mod append;
 mod inspect;
 
-pub use append::{append, AppendOptions, AppendReport, Budget, Segment};
+pub use append::{append, append_to, AppendOptions, AppendReport, Budget, Segment};
 pub use inspect::{inspect, walk, ElfMachine, FileInfo, Inspection, SegmentInfo};
 
 /// The most entries an initrd may have, in all its segments.
@@ -113,6 +113,9 @@ pub enum Error {
     /// A bad option.
     #[error("{0}")]
     Option(String),
+    /// The output cannot be created, written or put in place.
+    #[error(transparent)]
+    Output(#[from] crate::format::output::OutputError),
     /// The result would be over its size budget.
     #[error("{path}: {what} is {size} bytes, over the budget of {limit}; largest contributors: {contributors}")]
     OverBudget {
