@@ -513,8 +513,23 @@ C<modules.symbols.bin>, C<modules.builtin.bin>,
 C<modules.builtin.alias.bin>), byte for byte as C<depmod> writes them,
 and the kernel's C<modules.order>, C<modules.builtin> and
 C<modules.builtin.modinfo>. Every module must be for the image's machine
-and the kernel's version. Files appear only complete (staged in
-C<$outdir>, renamed into place, the manifest last).
+and the kernel's version.
+
+All of a run's outputs appear, or none: they are made in a hidden staging
+directory inside C<$outdir> and checked, then published in one step under
+an exclusive C<flock> on C<$outdir> (concurrent calls into one directory
+publish one after the other), the previous run's outputs that this run
+does not have (an old C<vmlinuz-*>, a C<dtbs.tar.gz>) removed, and
+C<manifest.json> renamed into place last. So B<C<$outdir> holds a complete
+output exactly when C<manifest.json> is there>, and then every file its
+C<outputs> name is of that run, complete (sizes and sha256s in it), with
+no other run's output beside it. A failure before publishing leaves the
+previous output as it was; one while publishing leaves no manifest. A
+reader that may overlap a C<di_kernel> into the same directory holds a
+shared lock while it reads:
+
+    open my $dh, '<', $outdir or die "$outdir: $!";
+    flock $dh, LOCK_SH or die "$outdir: $!";   # use Fcntl qw(:flock)
 
 Returns the manifest as a hashref:
 
@@ -779,8 +794,12 @@ multiple of 4 bytes (zero padding, which the kernel skips).
     max_size      most bytes the output may have
     max_unpacked  most bytes of file data the unpacked image may hold
 
-The result is read back and checked before it is renamed into place, so
-C<$out> is either the complete new initrd or untouched. Over a budget
+The result is written to an exclusive temporary name beside C<$out>, read
+back and checked before it is renamed into place, so C<$out> is either the
+complete new initrd or untouched. Errors name the file at fault: a corrupt
+base or segment as itself, with its own offsets (not the temporary file); a
+failing write (a full file system) as C<$out>. An empty C<$out>, or one
+inside a directory being packed, dies. Over a budget
 dies listing the largest contributors (segments for C<max_size>, files
 for C<max_unpacked>). Returns
 

@@ -17,13 +17,12 @@
 
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
-use std::fs::File;
-use std::io::{BufWriter, Read, Write};
-use std::path::Path;
+use std::io::{BufWriter, Read};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 use crate::format::compress::{compress_piece, Compression, Piece};
+use crate::format::output::{Output, Watched};
 use crate::kernel::modinfo::ModuleInfo;
 use crate::kernel::modules::{
     module_name_from_path, plain_module_path, Closure, KernelModules, Matcher, Module,
@@ -112,19 +111,24 @@ pub(super) struct Collected {
 
 /// Writes DTBs into a deterministic gzipped tar as they stream by.
 struct DtbTar {
-    builder: tar::Builder<flate2::write::GzEncoder<BufWriter<File>>>,
+    builder: tar::Builder<flate2::write::GzEncoder<BufWriter<Output>>>,
     mtime: u64,
+    path: std::path::PathBuf,
 }
 
 impl DtbTar {
-    fn create(path: &Path, mtime: u64) -> Result<DtbTar, InstallerError> {
-        let f = File::create(path).map_err(io_err(path, "creating"))?;
+    fn create(f: Output, mtime: u64) -> Result<DtbTar, InstallerError> {
+        let path = f.path().to_owned();
         let gz = flate2::GzBuilder::new()
             .mtime(0)
             .write(BufWriter::new(f), flate2::Compression::new(6));
         let mut builder = tar::Builder::new(gz);
         builder.mode(tar::HeaderMode::Deterministic);
-        Ok(DtbTar { builder, mtime })
+        Ok(DtbTar {
+            builder,
+            mtime,
+            path,
+        })
     }
 
     fn header(&self, kind: tar::EntryType, mode: u32, size: u64) -> tar::Header {
@@ -138,10 +142,16 @@ impl DtbTar {
         h
     }
 
-    fn finish(self, path: &Path) -> Result<(), InstallerError> {
+    fn finish(self) -> Result<(), InstallerError> {
+        let path = &self.path;
         let gz = self.builder.into_inner().map_err(io_err(path, "writing"))?;
-        let mut w = gz.finish().map_err(io_err(path, "writing"))?;
-        w.flush().map_err(io_err(path, "writing"))
+        let w = gz.finish().map_err(io_err(path, "writing"))?;
+        let out = w
+            .into_inner()
+            .map_err(|e| io_err(path, "writing")(e.into_error()))?;
+        out.set_mode(0o644)?;
+        out.commit()?;
+        Ok(())
     }
 }
 
@@ -168,7 +178,7 @@ fn dtb_relative(path: &str, version: Option<&str>) -> Option<String> {
 pub(super) fn collect(
     src: &KernelSource,
     opts: &Options,
-    dtbs: Option<&Path>,
+    dtbs: Option<Output>,
     moddir_root: &str,
 ) -> Result<Collected, InstallerError> {
     let selection = Selection::from_options(opts.classic, &opts.include, &opts.exclude);
@@ -221,8 +231,8 @@ pub(super) fn collect(
         let bytes = HeldBytes::Piece(piece);
         all_held.insert(name, Held { bytes, size });
     }
-    if let (Some(t), Some(p)) = (dtb_tar, dtbs) {
-        t.finish(p)?;
+    if let Some(t) = dtb_tar {
+        t.finish()?;
     }
 
     // The checks every reader of a kernel makes, then the installer's own.
@@ -373,9 +383,15 @@ impl<'p> Reading<'_, 'p> {
             let rel = dtb_relative(&e.path, e.version.as_deref())
                 .ok_or_else(|| src.member_err(&e.path, "a DTB outside a DTB directory".into()))?;
             let mut h = t.header(tar::EntryType::Regular, 0o644, e.size);
-            t.builder.append_data(&mut h, &rel, &mut *e).map_err(
-                src.read_err(format!("{} ({}): into the DTB tarball", e.path, e.location)),
-            )?;
+            let mut data = Watched::new(&mut *e);
+            if let Err(err) = t.builder.append_data(&mut h, &rel, &mut data) {
+                return Err(if data.failed() {
+                    src.read_err(format!("{} ({})", e.path, e.location))(err)
+                } else {
+                    // The visitor's own output: the message says which.
+                    KernelError::Visitor(io_err(&t.path, "writing")(err).to_string())
+                });
+            }
         }
         self.dtb_count += 1;
         Ok(())

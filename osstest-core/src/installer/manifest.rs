@@ -15,7 +15,8 @@ use crate::kernel::{KernelSource, ModulePath};
 
 use super::collect::Collected;
 use super::segment::SegmentReport;
-use super::{io_err, InstallerError, Options, Staging};
+use super::{io_err, InstallerError, Options};
+use crate::format::output::Staging;
 
 /// The manifest written as `manifest.json`.
 #[derive(Debug, Clone, Serialize)]
@@ -190,7 +191,7 @@ pub(super) fn build(
         let (size, sha256) = if *role == "modules_segment" {
             (segment.size, segment.sha256.clone())
         } else {
-            sha256_file(&staging.path(name))?
+            sha256_file(&staging.path().join(name))?
         };
         outputs.insert(
             (*role).to_owned(),

@@ -34,16 +34,29 @@
 //! a package's `Architecture` for the image), so a fault is the same
 //! error, word for word, from either.
 //!
-//! Outputs are written under temporary names in the output directory and
-//! renamed into place only when everything succeeded, the manifest last:
-//! a failure never leaves a half-written initrd where osstest expects one.
+//! # Publishing: all of a run's outputs, or none
+//!
+//! Every output is made in a staging directory inside the output
+//! directory and checked; then one publish step, holding the directory's
+//! lock, puts them in place, removes the previous run's outputs that this
+//! run does not have (an old `vmlinuz-VERSION`, a `dtbs.tar.gz`), and
+//! renames `manifest.json` into place last (the steps are in `publish`).
+//! What a reader can rely on: **the output directory holds a complete
+//! output exactly when `manifest.json` is there**, and then every file its
+//! `outputs` name is of the run it describes, complete (its size and
+//! sha256 are in the manifest), with no other run's output beside it. A
+//! failure before publishing leaves the previous output as it was; one
+//! while publishing leaves no manifest. Concurrent calls into one
+//! directory publish one after the other; a reader that may overlap one
+//! holds a shared `flock` on the directory while it reads (or checks the
+//! sha256s).
 
 mod collect;
 mod manifest;
+mod publish;
 mod segment;
 pub mod target_install;
 
-use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
@@ -54,6 +67,7 @@ pub use segment::SegmentReport;
 
 use crate::format::compress::Compression;
 use crate::format::initrd::{self, Budget};
+use crate::format::output::{Output, OutputError, Staging};
 use crate::kernel::modules::ModulesError;
 use crate::kernel::{KernelError, KernelSource};
 
@@ -139,6 +153,9 @@ pub enum InstallerError {
     /// Writing the segment's cpio failed.
     #[error(transparent)]
     Cpio(#[from] crate::format::cpio::Error),
+    /// An output cannot be created, written or published.
+    #[error(transparent)]
+    Output(#[from] OutputError),
     /// A bad option.
     #[error("{0}")]
     Option(String),
@@ -158,38 +175,6 @@ fn io_err(path: &Path, what: &str) -> impl FnOnce(io::Error) -> InstallerError {
     let path = path.to_owned();
     let what = what.to_owned();
     move |source| InstallerError::Io { path, what, source }
-}
-
-/// A directory for outputs in progress, inside the output directory (so
-/// the final renames stay on one file system); removed unless kept.
-struct Staging {
-    dir: tempfile::TempDir,
-}
-
-impl Staging {
-    fn new(outdir: &Path) -> Result<Staging, InstallerError> {
-        fs::create_dir_all(outdir).map_err(io_err(outdir, "creating the output directory"))?;
-        let dir = tempfile::Builder::new()
-            .prefix(".di-kernel-")
-            .tempdir_in(outdir)
-            .map_err(io_err(outdir, "creating a staging directory"))?;
-        Ok(Staging { dir })
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-
-    /// Moves every staged file into `outdir`, `last` last; the staging
-    /// directory goes away with `self`.
-    fn publish(self, outdir: &Path, names: &[String], last: &str) -> Result<(), InstallerError> {
-        for n in names.iter().map(String::as_str).chain([last]) {
-            let from = self.path(n);
-            let to = outdir.join(n);
-            fs::rename(&from, &to).map_err(io_err(&to, "renaming into place"))?;
-        }
-        Ok(())
-    }
 }
 
 /// What [`installer_modules`] wrote.
@@ -216,24 +201,16 @@ pub fn installer_modules(
     check_options(opts)?;
     let src = KernelSource::open(source)?;
     let collected = collect::collect(&src, opts, None, "lib/modules")?;
-    let dir = match out.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
-        _ => PathBuf::from("."),
-    };
-    let tmp = tempfile::Builder::new()
-        .prefix(".modules-")
-        .tempfile_in(&dir)
-        .map_err(io_err(&dir, "creating a temporary file"))?;
-    let report = segment::write(&src, &collected, opts, tmp.as_file())?;
+    let tmp = Output::create(out)?;
+    let report = segment::write(&src, &collected, opts, &tmp)?;
     check_budget(
         out,
         "the modules segment",
         report.size,
         opts.max_segment_size,
     )?;
-    set_mode_0644(tmp.path())?;
-    tmp.persist(out)
-        .map_err(|e| io_err(out, "renaming into place")(e.error))?;
+    tmp.set_mode(0o644)?;
+    tmp.commit()?;
     Ok(ModulesReport {
         version: collected.version.clone(),
         kernel_modules: collected.modules.modules().len(),
@@ -260,12 +237,6 @@ fn check_options(opts: &Options) -> Result<(), InstallerError> {
             .map_err(|e| InstallerError::Option(e.to_string())),
         None => Ok(()),
     }
-}
-
-fn set_mode_0644(path: &Path) -> Result<(), InstallerError> {
-    use std::os::unix::fs::PermissionsExt;
-    fs::set_permissions(path, fs::Permissions::from_mode(0o644))
-        .map_err(io_err(path, "setting permissions"))
 }
 
 fn check_budget(
@@ -306,39 +277,42 @@ pub fn di_kernel(
     } else {
         "lib/modules"
     };
-    let staging = Staging::new(outdir)?;
-    let collected = collect::collect(&src, opts, Some(&staging.path("dtbs.tar.gz")), moddir_root)?;
+    let staging = Staging::new(outdir, "di-kernel")?;
+    let collected = collect::collect(
+        &src,
+        opts,
+        Some(staging.output("dtbs.tar.gz")?),
+        moddir_root,
+    )?;
     check_initrd_arch(source, &collected.image.arch, &base)?;
     let version = collected.version.clone();
 
     // The image, byte for byte.
     let image_name = format!("vmlinuz-{version}");
-    fs::write(staging.path(&image_name), &collected.image.bytes)
-        .map_err(io_err(&staging.path(&image_name), "writing"))?;
-    set_mode_0644(&staging.path(&image_name))?;
+    write_file(staging.output(&image_name)?, &collected.image.bytes)?;
 
     // The segment, then the combined initrd.
     let seg_name = match opts.compression.suffix() {
         "" => "modules.cpio".to_owned(),
         s => format!("modules.cpio.{s}"),
     };
-    let seg_path = staging.path(&seg_name);
-    let seg_file = fs::File::create(&seg_path).map_err(io_err(&seg_path, "creating"))?;
+    let seg_path = staging.path().join(&seg_name);
+    let seg_file = staging.output(&seg_name)?;
     let segment = segment::write(&src, &collected, opts, &seg_file)?;
-    drop(seg_file);
-    set_mode_0644(&seg_path)?;
+    seg_file.set_mode(0o644)?;
+    seg_file.commit()?;
     check_budget(
-        &seg_path,
+        &outdir.join(&seg_name),
         "the modules segment",
         segment.size,
         opts.max_segment_size,
     )?;
 
     let initrd_name = "initrd.gz".to_owned();
-    let append = initrd::append(
+    let append = initrd::append_to(
         di_initrd,
         &[initrd::Segment::Archive(seg_path.clone())],
-        &staging.path(&initrd_name),
+        staging.output(&initrd_name)?,
         &initrd::AppendOptions {
             compression: opts.compression,
             level: opts.level,
@@ -358,13 +332,20 @@ pub fn di_kernel(
     let manifest = manifest::build(
         &src, di_initrd, &base, &collected, &segment, &append, opts, &staging, &names,
     )?;
-    let manifest_path = staging.path("manifest.json");
     let mut json = serde_json::to_vec_pretty(&manifest).expect("a manifest serialises");
     json.push(b'\n');
-    fs::write(&manifest_path, json).map_err(io_err(&manifest_path, "writing"))?;
-    set_mode_0644(&manifest_path)?;
-    staging.publish(outdir, &names, "manifest.json")?;
+    write_file(staging.output(publish::MANIFEST)?, &json)?;
+    publish::publish(staging, &names)?;
     Ok(manifest)
+}
+
+/// Writes the output `o`, mode 0644, from `bytes`.
+fn write_file(mut o: Output, bytes: &[u8]) -> Result<(), InstallerError> {
+    use std::io::Write;
+    o.write_all(bytes).map_err(o.err("writing"))?;
+    o.set_mode(0o644)?;
+    o.commit()?;
+    Ok(())
 }
 
 /// Refuses a d-i initrd whose programs are for another architecture than

@@ -1,7 +1,6 @@
 //! Writing the modules segment: a compressed newc cpio of the subset.
 
 use std::collections::HashMap;
-use std::fs::File;
 use std::io::{self, BufWriter, Read, Write};
 
 use serde::Serialize;
@@ -10,6 +9,7 @@ use sha2::{Digest, Sha256};
 use crate::format::compress::{compress_piece, Compression, Encoder, Piece};
 use crate::format::cpio::{self, Writer};
 use crate::format::io::{Counting, Hashing};
+use crate::format::output::Output;
 use crate::kernel::modules::{kmod_index, Indexes};
 use crate::kernel::KernelSource;
 use rayon::prelude::*;
@@ -48,10 +48,14 @@ pub(super) fn write(
     src: &KernelSource,
     c: &Collected,
     opts: &Options,
-    out: &File,
+    out: &Output,
 ) -> Result<SegmentReport, InstallerError> {
     let name = format!("{}: modules segment", src.path().display());
-    let werr = |e| write_err(src, e);
+    let werr = |e: io::Error| InstallerError::Io {
+        path: out.path().to_owned(),
+        what: "writing the modules segment".into(),
+        source: e,
+    };
     let names: Vec<&str> = c.closure.names();
     let indexes = c
         .modules
@@ -65,8 +69,10 @@ pub(super) fn write(
 
     let level = opts.level.unwrap_or(opts.compression.default_level());
     // Counted and hashed as it is written.
-    let tally: Hashing<_, Sha256> =
-        Hashing::new(Counting::new(BufWriter::with_capacity(1 << 20, out)));
+    let tally: Hashing<_, Sha256> = Hashing::new(Counting::new(BufWriter::with_capacity(
+        1 << 20,
+        out.as_file(),
+    )));
     let enc = Encoder::new(opts.compression, level, 2, tally).map_err(werr)?;
     let late = if opts.compression == Compression::Gzip {
         late_pieces(src, c, &files.files, level)?
