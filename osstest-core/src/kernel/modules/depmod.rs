@@ -44,6 +44,7 @@ use serde::Serialize;
 use super::kmod_hash::{sort_as_iterated, MODULE_BUCKETS, SYMBOL_BUCKETS};
 use super::kmod_index::{normalize_alias, Index};
 use super::{Module, ModulesError};
+use crate::format::output::Output;
 
 /// The index files of a set of modules: the text ones, and the binary
 /// ones libkmod reads (not serialised: the text says the same).
@@ -92,23 +93,15 @@ impl Indexes {
     }
 
     /// Writes the text and binary index files into `dir`
-    /// (`lib/modules/VERSION`), each to a temporary name first and then
-    /// renamed into place.
+    /// (`lib/modules/VERSION`), each as an [`Output`]: to an exclusive
+    /// temporary name first, then renamed into place.
     pub fn write_to(&self, dir: &Path) -> Result<(), ModulesError> {
         let text = self.files().map(|(n, t)| (n, t.as_bytes()));
         for (name, text) in text.into_iter().chain(self.binary_files()) {
-            let path = dir.join(name);
-            let err = |source| ModulesError::Write {
-                path: path.display().to_string(),
-                source,
-            };
-            let mut tmp = tempfile::Builder::new()
-                .prefix(&format!(".{name}."))
-                .tempfile_in(dir)
-                .map_err(err)?;
-            tmp.write_all(text).map_err(err)?;
-            tmp.as_file().sync_all().map_err(err)?;
-            tmp.persist(&path).map_err(|e| err(e.error))?;
+            let mut out = Output::create(&dir.join(name))?;
+            out.write_all(text).map_err(out.err("writing"))?;
+            out.set_mode(0o644)?;
+            out.commit()?;
         }
         Ok(())
     }

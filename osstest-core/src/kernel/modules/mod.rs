@@ -120,13 +120,8 @@ pub enum ModulesError {
     #[error("no module of this kernel matches the selection (patterns: {})", if .0.is_empty() { "none".to_owned() } else { .0.join(" ") })]
     NothingSelected(Vec<String>),
     /// An index file could not be written.
-    #[error("{path}: {source}")]
-    Write {
-        /// The file being written.
-        path: String,
-        /// The error.
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    Write(#[from] crate::format::output::OutputError),
 }
 
 /// The most bytes one module file may have: it is read whole into memory
