@@ -152,6 +152,17 @@ impl Output {
     /// Like [`Output::create`], but errors name the output `shown`.
     fn create_shown(path: &Path, shown: &Path) -> Result<Output, OutputError> {
         let (dir, name) = split(path)?;
+        // The rename would replace a device node or a FIFO (as root,
+        // /dev/null itself), not write into it.
+        if let Ok(m) = path.symlink_metadata() {
+            let t = m.file_type();
+            if !(t.is_file() || t.is_symlink() || t.is_dir()) {
+                return Err(OutputError::InTheWay {
+                    path: shown.to_owned(),
+                    problem: "is a device, FIFO or socket, not a file: refusing to replace it",
+                });
+            }
+        }
         let temp = tempfile::Builder::new()
             .prefix(&temp_prefix(name))
             .tempfile_in(dir)
@@ -438,11 +449,11 @@ impl Staging {
         &self.dest
     }
 
-    /// Creates the output `name` (a plain file name) in the staging
-    /// directory; errors name it as it will be once published,
-    /// `DEST/NAME`.
-    pub fn output(&self, name: &str) -> Result<Output, OutputError> {
-        Output::create_shown(&self.path.join(name), &self.dest.join(name))
+    /// Creates the output `rel` (a relative path, whose directory must
+    /// exist in the staging directory); errors name it as it will be once
+    /// published, `DEST/REL`.
+    pub fn output(&self, rel: &str) -> Result<Output, OutputError> {
+        Output::create_shown(&self.path.join(rel), &self.dest.join(rel))
     }
 
     /// Publishes the staged tree: under the destination's lock, moves each
@@ -583,6 +594,8 @@ mod tests {
         ));
         let e = Output::create(Path::new("/tmp/..")).err().unwrap();
         assert!(e.to_string().contains("names a directory"), "{e}");
+        let e = Output::create(Path::new("/dev/null")).err().unwrap();
+        assert!(e.to_string().contains("refusing to replace it"), "{e}");
     }
 
     #[test]

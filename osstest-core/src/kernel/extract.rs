@@ -14,21 +14,30 @@
 //! - a hard link's target must be a regular file already extracted under
 //!   the destination;
 //! - device nodes and FIFOs are refused (by the caller);
-//! - each file is written to a temporary name beside it and renamed into
-//!   place once complete, so a failure never leaves a partial file.
+//! - everything is written in a staging directory inside the destination
+//!   (see [`crate::format::output`]: each file to an exclusive,
+//!   unguessable temporary name, then renamed) and published only when
+//!   the caller has checked the whole (one publish step, under the
+//!   destination's lock): a failure never leaves a partial file or a
+//!   partial tree, and two calls into one destination each publish whole;
+//! - an empty destination path, and a destination inside the tree being
+//!   read, are refused.
 
-use std::fs::{self, File};
+use std::fs;
 use std::io::{self, Read, Write};
-use std::os::unix::fs::{symlink, PermissionsExt};
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
+
+use crate::format::output::{self, OutputError, Staging};
 
 /// The buffer for copying a file's data.
 const COPY_BUFFER: usize = 256 * 1024;
 
-/// A destination directory.
+/// A destination directory, written through a [`Staging`] directory inside
+/// it: nothing appears in the destination until [`Dest::publish`].
 pub struct Dest {
-    root: PathBuf,
+    staging: Staging,
     buf: std::cell::RefCell<Vec<u8>>,
 }
 
@@ -55,21 +64,9 @@ pub enum DestError {
     /// Reading the entry's data failed.
     #[error("reading its data: {0}")]
     Read(io::Error),
-    /// Writing failed.
-    #[error("{path}: {source}")]
-    Io {
-        /// The file being written.
-        path: PathBuf,
-        /// The underlying error.
-        source: io::Error,
-    },
-}
-
-fn io_err(path: &Path) -> impl FnOnce(io::Error) -> DestError + '_ {
-    move |source| DestError::Io {
-        path: path.to_owned(),
-        source,
-    }
+    /// Writing failed (the error names the file as it will be published).
+    #[error(transparent)]
+    Output(#[from] OutputError),
 }
 
 /// Checks a symlink `target` placed at relative path `at` stays inside.
@@ -96,46 +93,49 @@ pub fn check_symlink_target(at: &str, target: &str) -> Result<(), DestError> {
 }
 
 impl Dest {
-    /// Uses `root` as the destination, creating it if missing.
-    pub fn new(root: &Path) -> Result<Dest, DestError> {
-        fs::create_dir_all(root).map_err(io_err(root))?;
+    /// Uses `root` as the destination (created if missing), refusing an
+    /// empty path and a destination inside `source` (a tree being read,
+    /// which would read back its own output); stages everything in a
+    /// directory inside it.
+    pub fn new(source: &Path, root: &Path) -> Result<Dest, OutputError> {
+        output::destination(root)?;
+        output::refuse_inside(source, root)?;
         Ok(Dest {
-            root: root.to_owned(),
+            staging: Staging::new(root, "unpick")?,
             buf: std::cell::RefCell::new(vec![0u8; COPY_BUFFER]),
         })
     }
 
     /// The destination directory.
     pub fn root(&self) -> &Path {
-        &self.root
+        self.staging.dest()
     }
 
-    /// Makes sure every directory leading to `rel` exists and is a real
-    /// directory; returns the full path of `rel`.
+    /// Makes sure every directory leading to `rel` exists in the staging
+    /// directory and is a real directory; returns the staged path of `rel`.
     fn prepare(&self, rel: &str) -> Result<PathBuf, DestError> {
-        let mut p = self.root.clone();
+        let mut p = self.staging.path().to_owned();
         let parts: Vec<&str> = rel.split('/').collect();
-        for part in &parts[..parts.len() - 1] {
+        for (i, part) in parts[..parts.len() - 1].iter().enumerate() {
             p.push(part);
             match fs::symlink_metadata(&p) {
                 Ok(m) if m.is_dir() => {}
-                Ok(_) => return Err(DestError::NotDir(p)),
+                Ok(_) => return Err(DestError::NotDir(self.root().join(parts[..=i].join("/")))),
                 Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                    fs::create_dir(&p).map_err(io_err(&p))?;
+                    fs::create_dir(&p)
+                        .map_err(self.err(&parts[..=i].join("/"), "creating the directory"))?;
                 }
-                Err(e) => return Err(io_err(&p)(e)),
+                Err(e) => return Err(self.err(rel, "looking at it")(e)),
             }
         }
         p.push(parts[parts.len() - 1]);
         Ok(p)
     }
 
-    fn temp_beside(p: &Path) -> PathBuf {
-        let name = p
-            .file_name()
-            .map(|n| n.to_string_lossy())
-            .unwrap_or_default();
-        p.with_file_name(format!(".{name}.osstest-part-{}", std::process::id()))
+    /// An error about `rel`, named as it will be published.
+    fn err(&self, rel: &str, what: &'static str) -> impl FnOnce(io::Error) -> DestError {
+        let f = output::io_err(&self.root().join(rel), what);
+        move |e| DestError::Output(f(e))
     }
 
     /// Creates directory `rel` with permissions `mode`.
@@ -143,17 +143,17 @@ impl Dest {
         let p = self.prepare(rel)?;
         match fs::symlink_metadata(&p) {
             Ok(m) if m.is_dir() => {}
-            Ok(_) => return Err(DestError::NotDir(p)),
-            Err(_) => fs::create_dir(&p).map_err(io_err(&p))?,
+            Ok(_) => return Err(DestError::NotDir(self.root().join(rel))),
+            Err(_) => fs::create_dir(&p).map_err(self.err(rel, "creating the directory"))?,
         }
         fs::set_permissions(&p, fs::Permissions::from_mode(mode & 0o7777 | 0o700))
-            .map_err(io_err(&p))
+            .map_err(self.err(rel, "setting its permissions"))
     }
 
     /// Writes regular file `rel` from `data`, which must hold exactly
     /// `size` bytes; sets `mode`'s permission bits (never set-user-ID,
     /// set-group-ID or sticky: a kernel needs none) and `mtime` (seconds
-    /// since the epoch). Returns the path written.
+    /// since the epoch). Returns the path it will have once published.
     pub fn file(
         &self,
         rel: &str,
@@ -164,42 +164,37 @@ impl Dest {
     ) -> Result<PathBuf, DestError> {
         let p = self.prepare(rel)?;
         if fs::symlink_metadata(&p).is_ok_and(|m| m.is_dir()) {
-            return Err(DestError::NotDir(p));
+            return Err(DestError::NotDir(self.root().join(rel)));
         }
-        let tmp = Self::temp_beside(&p);
-        let result = (|| {
-            let mut f = File::create(&tmp).map_err(io_err(&tmp))?;
-            // Large reads and writes (io::copy's are 8 KiB): the image and
-            // the data of a whole package go through here.
-            let mut buf = self.buf.borrow_mut();
-            let mut got = 0u64;
-            loop {
-                let n = match data.read(&mut buf) {
-                    Ok(0) => break,
-                    Ok(n) => n,
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                    Err(e) => return Err(DestError::Read(e)),
-                };
-                got += n as u64;
-                if got > size {
-                    break;
-                }
-                f.write_all(&buf[..n]).map_err(io_err(&tmp))?;
+        let mut f = self.staging.output(rel)?;
+        // Large reads and writes (io::copy's are 8 KiB): the image and
+        // the data of a whole package go through here.
+        let mut buf = self.buf.borrow_mut();
+        let mut got = 0u64;
+        loop {
+            let n = match data.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(DestError::Read(e)),
+            };
+            got += n as u64;
+            if got > size {
+                break;
             }
-            if got != size {
-                return Err(DestError::Size { got, want: size });
-            }
-            f.set_permissions(fs::Permissions::from_mode(mode & 0o777))
-                .map_err(io_err(&tmp))?;
-            f.set_modified(SystemTime::UNIX_EPOCH + Duration::from_secs(mtime))
-                .map_err(io_err(&tmp))?;
-            drop(f);
-            fs::rename(&tmp, &p).map_err(io_err(&p))
-        })();
-        if result.is_err() {
-            let _ = fs::remove_file(&tmp);
+            f.write_all(&buf[..n]).map_err(f.err("writing"))?;
         }
-        result.map(|()| p)
+        if got != size {
+            return Err(DestError::Size { got, want: size });
+        }
+        f.set_mode(mode & 0o777)?;
+        f.as_file()
+            .set_modified(SystemTime::UNIX_EPOCH + Duration::from_secs(mtime))
+            .map_err(f.err("setting its mtime"))?;
+        // One sync for the whole tree would be syncfs; a crash before the
+        // publish leaves nothing published anyway.
+        f.commit_unsynced()?;
+        Ok(self.root().join(rel))
     }
 
     /// Creates symbolic link `rel` pointing at `target`, if that stays
@@ -207,13 +202,7 @@ impl Dest {
     pub fn symlink(&self, rel: &str, target: &str) -> Result<(), DestError> {
         check_symlink_target(rel, target)?;
         let p = self.prepare(rel)?;
-        let tmp = Self::temp_beside(&p);
-        let _ = fs::remove_file(&tmp);
-        symlink(target, &tmp).map_err(io_err(&tmp))?;
-        fs::rename(&tmp, &p).map_err(|e| {
-            let _ = fs::remove_file(&tmp);
-            io_err(&p)(e)
-        })
+        Ok(output::symlink(target, &p)?)
     }
 
     /// Creates hard link `rel` to the already extracted `target` (a
@@ -224,13 +213,14 @@ impl Dest {
             return Err(DestError::BadHardlink(target.to_owned()));
         }
         let p = self.prepare(rel)?;
-        let tmp = Self::temp_beside(&p);
-        let _ = fs::remove_file(&tmp);
-        fs::hard_link(&t, &tmp).map_err(io_err(&tmp))?;
-        fs::rename(&tmp, &p).map_err(|e| {
-            let _ = fs::remove_file(&tmp);
-            io_err(&p)(e)
-        })
+        Ok(output::hard_link(&t, &p)?)
+    }
+
+    /// Publishes what was staged into the destination (see
+    /// [`Staging::merge_into`]): nothing of it appears before, and a
+    /// `Dest` dropped unpublished leaves nothing.
+    pub fn publish(self) -> Result<(), OutputError> {
+        self.staging.merge_into()
     }
 }
 
@@ -253,14 +243,44 @@ mod tests {
     #[test]
     fn never_through_symlinks() {
         let t = tempfile::tempdir().unwrap();
-        let d = Dest::new(&t.path().join("d")).unwrap();
+        let src = t.path().join("src.tar");
+        let d = Dest::new(&src, &t.path().join("d")).unwrap();
         d.symlink("a/l", "../b").unwrap();
         let e = d.file("a/l/x", 0o644, 0, 1, &mut &b"x"[..]).unwrap_err();
-        assert!(matches!(e, DestError::NotDir(_)), "{e}");
-        assert!(!t.path().join("d/b/x").exists());
+        assert!(
+            matches!(&e, DestError::NotDir(p) if p == &t.path().join("d/a/l")),
+            "{e}"
+        );
         let e = d.file("a/f", 0o644, 0, 3, &mut &b"xy"[..]).unwrap_err();
         assert!(matches!(e, DestError::Size { got: 2, want: 3 }), "{e}");
+        d.file("a/g", 0o600, 0, 1, &mut &b"g"[..]).unwrap();
+        assert_eq!(
+            fs::read_dir(t.path().join("d")).unwrap().count(),
+            1,
+            "only staged"
+        );
+        d.publish().unwrap();
+        assert!(!t.path().join("d/b").exists());
         assert!(!t.path().join("d/a/f").exists());
-        assert_eq!(fs::read_dir(t.path().join("d/a")).unwrap().count(), 1);
+        assert_eq!(fs::read(t.path().join("d/a/g")).unwrap(), b"g");
+        assert_eq!(
+            fs::read_link(t.path().join("d/a/l")).unwrap(),
+            Path::new("../b")
+        );
+        let mut left: Vec<_> = fs::read_dir(t.path().join("d"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        left.sort();
+        assert_eq!(left, ["a"], "the staging directory is gone");
+    }
+
+    #[test]
+    fn unpublished_leaves_nothing() {
+        let t = tempfile::tempdir().unwrap();
+        let d = Dest::new(Path::new("src"), &t.path().join("d")).unwrap();
+        d.file("boot/x", 0o644, 0, 1, &mut &b"x"[..]).unwrap();
+        drop(d);
+        assert_eq!(fs::read_dir(t.path().join("d")).unwrap().count(), 0);
     }
 }

@@ -141,6 +141,9 @@ pub enum KernelError {
         /// Why.
         source: DestError,
     },
+    /// Creating, staging or publishing the extracted files failed.
+    #[error(transparent)]
+    Output(#[from] crate::format::output::OutputError),
     /// The visitor gave up.
     #[error("{0}")]
     Visitor(String),

@@ -2,7 +2,6 @@
 //! [`KernelSource::unpick`], which extracts a [`Selection`] on the way.
 
 use std::collections::BTreeMap;
-use std::fs;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
@@ -168,8 +167,9 @@ impl KernelSource {
 
     /// Reads and checks the source like [`KernelSource::info`] and
     /// extracts the `selection` under `destdir` safely (see
-    /// [`extract`](Dest)). On error, files already extracted stay, each
-    /// complete; nothing is written outside `destdir`.
+    /// [`extract`](Dest)): staged inside `destdir` and published only
+    /// once the whole source is read and checked, so that on error
+    /// nothing of it appears; nothing is written outside `destdir`.
     pub fn unpick(&self, destdir: &Path, selection: &Selection) -> Result<KernelInfo, KernelError> {
         self.scan(Some((destdir, selection)), None)
     }
@@ -182,7 +182,7 @@ impl KernelSource {
         let out = match out {
             Some((d, sel)) => Some(Unpick {
                 destdir: d.to_owned(),
-                dest: open_dest(d)?,
+                dest: Dest::new(&self.path, d)?,
                 sel,
                 pattern_used: vec![false; sel.modules.as_ref().map_or(0, Vec::len)],
             }),
@@ -202,16 +202,6 @@ impl KernelSource {
 /// An entry's mode, mtime and size, as extracting it keeps them.
 fn meta(e: &Entry<'_>) -> (u32, u64, u64) {
     (e.mode, e.mtime, e.size)
-}
-
-/// The destination directory of an unpick, created, for [`Dest`].
-fn open_dest(d: &Path) -> Result<Dest, KernelError> {
-    let open_err = |source| KernelError::Open {
-        path: d.to_owned(),
-        source,
-    };
-    fs::create_dir_all(d).map_err(open_err)?;
-    Dest::new(d).map_err(|e| open_err(io::Error::other(e.to_string())))
 }
 
 /// What an unpick extracts, and where.
@@ -386,6 +376,15 @@ impl Scan<'_> {
             o.check_patterns_used(self.src)?;
         }
         let checked = self.check.finish(control.as_ref())?;
+        // Everything read and checked: publish what was extracted, in one
+        // step.
+        let destdir = match self.out {
+            Some(o) => {
+                o.dest.publish()?;
+                Some(o.destdir)
+            }
+            None => None,
+        };
         let s = self.info;
         Ok(KernelInfo {
             source: self.src.path.clone(),
@@ -404,7 +403,7 @@ impl Scan<'_> {
             dtb_count: s.dtb_count,
             firmware_count: s.firmware_count,
             entries: s.entries,
-            destdir: self.out.map(|o| o.destdir),
+            destdir,
             image_path: s.image_path,
             extracted: s.extracted,
             extracted_modules: s.extracted_modules,
