@@ -502,9 +502,34 @@ into C<$outdir> (created if missing):
     dtbs.tar.gz        the device trees (when the kernel has any)
     manifest.json      what C<di_kernel> returns
 
-The subset starts from osstest's classic disk / network / filesystem /
-LVM paths and adds every module a selected one needs (C<depends=>,
-exported symbols, C<softdep pre:>), whatever its path. Modules are stored
+The subset is what the installer needs, from d-i's own module sets, then
+closed: every module a selected one needs (C<depends=>, exported
+symbols, C<softdep pre:>) is added, whatever its path. The rules, tried
+in this order for each module (the first that selects it is the
+C<reason> the manifest gives):
+
+    include     a pattern of the include option
+    di_initrd   a module of that name is in $di_initrd (the installer's
+                own modules, for the kernel it was built with)
+    udeb        a kernel-module udeb d-i fetches for osstest's installs
+                ships a module at that path (below lib/modules/VERSION,
+                .ko, .ko.xz or .ko.zst alike), from the contents_udeb
+                index; udeb => its name without the ABI ('scsi-modules')
+    needed      what the installer needs beyond the classic list: the
+                virtio transports and disk, NVMe, USB storage, vfat with
+                nls_cp437 / nls_ascii / nls_utf8, efivarfs
+    classic     osstest's classic disk / network / filesystem / LVM paths
+
+Without C<contents_udeb> the default is di_initrd, needed and classic,
+which covers QEMU's machines and the classic hardware; with it (what
+osstest passes, as C<Osstest::Debian> knows the suite and architecture:
+C<dists/SUITE/main/Contents-udeb-ARCH.gz> from the archive), every module
+of the udebs named by C<udebs> (default: kernel-image, nic-modules,
+nic-shared-modules, nic-usb-modules, usb-modules, usb-storage-modules,
+ata-modules, sata-modules, scsi-core-modules, scsi-modules,
+mmc-core-modules, mmc-modules, md-modules, crc-modules, crypto-modules,
+ext4-modules, fat-modules, efi-modules, i2c-modules) that the new kernel
+has at the same path is in too. Modules are stored
 as plain C<.ko> (bookworm's installer kmod reads nothing else), with the
 subset's C<modules.dep>, C<modules.alias>, C<modules.softdep>,
 C<modules.symbols> and C<modules.devname> and the binary indexes
@@ -539,7 +564,10 @@ Returns the manifest as a hashref:
     di_initrd   { path, size, sha256, segments, module_versions }
     modules     { matched, added, included, missing => [...],
                   list => [ { name, path, size,
-                              reason => 'matched', pattern => ... } or
+                              reason => 'include' | 'needed' | 'classic',
+                              pattern => ... } or
+                            { ..., reason => 'di_initrd' } or
+                            { ..., reason => 'udeb', udeb => NAME } or
                             { ..., reason => 'dependency' | 'softdep',
                               of => MODULE } ] }
     segment     { compression, size, sha256, cpio_size, moddir, modules,
@@ -550,7 +578,12 @@ Returns the manifest as a hashref:
 
 C<%opts> (all optional; unknown keys die):
 
-    classic => 0                 start from nothing, not the classic subset
+    classic => 0                 no default rules (di_initrd, needed,
+                                 classic): only include and contents_udeb
+    contents_udeb => PATH        the suite's Contents-udeb-ARCH index
+                                 (gzipped or not): the udeb rule
+    udebs => [NAMES]             the udebs it selects, without their ABI
+                                 (default: the list above)
     include => [PATTERNS]        more modules: a name ('dm-mod', '*_zynqmp*')
                                  or a path glob with a '/'
                                  ('kernel/drivers/soc/xilinx/**')
@@ -878,9 +911,13 @@ that selection patterns match and adds, whatever their path, every
 module they need: C<depends=>, the owners of the symbols they use, and
 C<softdep=pre:> modules. Options:
 
-    classic   start from the classic disk / network / filesystem / LVM
-              paths (kernel/lib, kernel/crypto, fs/ext*, fs/jbd*,
-              drivers/{ata,md,mmc,net,scsi,usb/host,...}); default 1
+    classic   start from the installer's default patterns: the classic
+              disk / network / filesystem / LVM paths (kernel/lib,
+              kernel/crypto, fs/ext*, fs/jbd*,
+              drivers/{ata,md,mmc,net,scsi,usb/host,...}) and what the
+              installer needs beyond them (drivers/virtio, virtio_blk,
+              nvme, usb-storage, fs/fat, nls_cp437, nls_ascii,
+              nls_utf8, efivarfs); default 1
     include   [patterns] also select these
     exclude   [patterns] do not select these (dependencies still come)
     indexes   also return the depmod text index files of the subset
@@ -894,8 +931,12 @@ die. Returns a hashref:
 
     modules   [ { name => 'dax', path => 'kernel/drivers/dax/dax.ko',
                   reason => 'dependency', of => 'dm_mod' },
-                { name => 'ext4', ..., reason => 'matched',
+                { name => 'ext4', ..., reason => 'classic',
                   pattern => 'kernel/fs/ext*/**' },
+                { name => 'vfat', ..., reason => 'needed',
+                  pattern => 'kernel/fs/fat/**' },
+                { name => 'macb', ..., reason => 'include',
+                  pattern => 'macb' },
                 { ..., reason => 'softdep', of => 'crc_t10dif' }, ... ]
     matched   how many the patterns selected
     added     how many the closure added
@@ -919,8 +960,9 @@ them, at 4095 bytes.
 Writes a C<linux-image-VER> package of the kernel tree C<$source> (the
 directory C<make install>, C<modules_install> and C<dtbs_install> fill:
 C<boot/vmlinuz-VER>, C<boot/System.map-VER>, C<boot/config-VER>,
-C<lib/modules/VER/>, C<boot/dtbs/VER/>; or an unpacked Debian
-linux-image) into C<$outdir> as C<linux-image-VER_VERSION_ARCH.deb>, and
+C<lib/modules/VER/>, C<boot/dtbs/VER/>; or a Debian linux-image
+unpacked with C<dpkg-deb -x>, whose C<usr/share> doc, bug and lintian
+files are skipped) into C<$outdir> as C<linux-image-VER_VERSION_ARCH.deb>, and
 returns
 
     path          the .deb written

@@ -6,7 +6,11 @@
 #
 # usage, from the top of the source tree after 'cargo build --release':
 #   perl -I. examples/di-installer-update.pl KERNEL.deb DI-INITRD.gz OUTDIR \
-#        [--include PATTERN]...
+#        [--contents-udeb CONTENTS-UDEB-ARCH.gz] [--include PATTERN]...
+#
+# --contents-udeb: the suite's udeb file lists (dists/SUITE/main/ in the
+# archive), so the modules of the udebs d-i fetches are in too, as osstest
+# passes it for the suite and architecture it installs.
 #
 # OUTDIR gets vmlinuz-VERSION and initrd.gz to boot the installer with,
 # plus modules.cpio.gz, dtbs.tar.gz and manifest.json.
@@ -17,22 +21,23 @@ use Osstest::Core;
 
 sub logm { print "@_\n"; }
 
-my @include;
-GetOptions('include=s' => \@include)
-    or die "usage: $0 KERNEL.deb DI-INITRD.gz OUTDIR [--include PATTERN]...\n";
-@ARGV == 3
-    or die "usage: $0 KERNEL.deb DI-INITRD.gz OUTDIR [--include PATTERN]...\n";
+my $usage = "usage: $0 KERNEL.deb DI-INITRD.gz OUTDIR [--contents-udeb FILE] [--include PATTERN]...\n";
+my (@include, $contents);
+GetOptions('include=s' => \@include, 'contents-udeb=s' => \$contents) or die $usage;
+@ARGV == 3 or die $usage;
 my ($kernel_deb, $di_initrd, $outdir) = @ARGV;
 
 my $info = kernel_info($kernel_deb);
 logm("kernel $info->{version} ($info->{package} $info->{package_version},".
      " $info->{debian_arch}), $info->{module_count} modules");
 
-my $m = di_kernel($kernel_deb, $di_initrd, $outdir, { include => \@include });
+my $m = di_kernel($kernel_deb, $di_initrd, $outdir,
+                  { include => \@include,
+                    defined $contents ? (contents_udeb => $contents) : () });
 
 logm("installer modules: $m->{modules}{included}".
-     " ($m->{modules}{matched} by path, $m->{modules}{added} as dependencies)");
-foreach my $added (grep { $_->{reason} ne 'matched' } @{ $m->{modules}{list} }) {
+     " ($m->{modules}{matched} by rule, $m->{modules}{added} as dependencies)");
+foreach my $added (grep { defined $_->{of} } @{ $m->{modules}{list} }) {
     logm("  + $added->{name} ($added->{reason} of $added->{of})");
 }
 foreach my $role (sort keys %{ $m->{outputs} }) {

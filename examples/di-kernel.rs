@@ -31,7 +31,11 @@ target/di-kernel/bookworm-arm64.
 options:
   --include PATTERN          also select these modules (name or path glob)
   --exclude PATTERN          leave these out of what the patterns select
-  --no-classic               start from nothing, not the classic subset
+  --contents-udeb FILE       the suite's Contents-udeb-ARCH index: also the
+                             modules of the udebs d-i fetches
+  --udeb NAME                a udeb for --contents-udeb (repeatable; the
+                             default is installer::udebs::DEFAULT_UDEBS)
+  --no-classic               no default rules (d-i initrd, needed, classic)
   --compression KIND         gzip (default), xz, zstd or none
   --level N                  compression level (gzip 0-12, xz 0-9, zstd 1-22)
   --keep-module-compression  store .ko.xz as shipped (not for bookworm d-i)
@@ -85,6 +89,16 @@ fn main() {
                 args.next()
                     .unwrap_or_else(|| die("--exclude needs a pattern")),
             ),
+            "--contents-udeb" => {
+                let v = args
+                    .next()
+                    .unwrap_or_else(|| die("--contents-udeb needs a file"));
+                opts.contents_udeb = Some(PathBuf::from(v));
+            }
+            "--udeb" => opts
+                .udebs
+                .get_or_insert_with(Vec::new)
+                .push(args.next().unwrap_or_else(|| die("--udeb needs a name"))),
             "--no-classic" => opts.classic = false,
             "--compression" => {
                 let v = args.next().unwrap_or_default();
@@ -124,7 +138,7 @@ fn main() {
     let m = di_kernel(&source, &initrd, &outdir, &opts).unwrap_or_else(|e| die(&e.to_string()));
     let secs = start.elapsed().as_secs_f64();
     println!(
-        "kernel {} ({}, {}), {} modules; installer modules: {} ({} by pattern, {} added as dependencies)",
+        "kernel {} ({}, {}), {} modules; installer modules: {} ({} by rule, {} added as dependencies)",
         m.kernel.version,
         m.kernel.debian_arch.as_deref().unwrap_or(&m.kernel.image_format),
         m.kernel.source_kind,

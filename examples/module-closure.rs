@@ -14,7 +14,7 @@
 
 use std::path::{Path, PathBuf};
 
-use osstest_core::kernel::modules::{KernelModules, ModulesError, Reason, Selection};
+use osstest_core::kernel::modules::{KernelModules, ModulesError, Selection};
 
 fn main() {
     let mut args = std::env::args().skip(1);
@@ -63,12 +63,7 @@ fn run(
     } else {
         let closure = kernel.close(selection)?;
         for m in &closure.included {
-            let why = match &m.reason {
-                Reason::Matched { pattern } => format!("matched {pattern}"),
-                Reason::Dependency { of } => format!("dependency of {of}"),
-                Reason::Softdep { of } => format!("softdep of {of}"),
-            };
-            println!("{}\t{}\t{why}", m.name, m.path);
+            println!("{}\t{}\t{}", m.name, m.path, m.reason);
         }
         for m in &closure.missing {
             println!(

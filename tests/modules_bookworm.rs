@@ -79,7 +79,7 @@ fn closure_brings_in_what_the_classic_paths_miss() {
     let matched_names: BTreeSet<&str> = closure
         .included
         .iter()
-        .filter(|m| matches!(m.reason, Reason::Matched { .. }))
+        .filter(|m| m.reason.is_selected())
         .map(|m| m.name.as_str())
         .collect();
     let mut outside = BTreeSet::new();
@@ -157,7 +157,7 @@ fn depmod_confirms_the_classic_subset_is_incomplete() {
     let matched: Vec<&str> = closure
         .included
         .iter()
-        .filter(|m| matches!(m.reason, Reason::Matched { .. }))
+        .filter(|m| m.reason.is_selected())
         .map(|m| m.name.as_str())
         .collect();
     let tmp = tempfile::tempdir().unwrap();

@@ -197,7 +197,7 @@ pub fn parse(console: &str, modules: &[&str]) -> BootResult {
 #[path = "../common/mod.rs"]
 mod common;
 #[allow(unused_imports)] // not every test fetches
-pub use common::fetch;
+pub use common::{fetch, fetch_text};
 
 /// A kernel .deb unpacked with `dpkg-deb -x`: its image, release and
 /// modules directory (the temporary directory lives as long as this).

@@ -4,8 +4,8 @@
 use std::path::PathBuf;
 use std::process::Command;
 
-/// Runs `tests/fetch ARGS...` and returns the path it prints.
-pub fn fetch(args: &[&str]) -> PathBuf {
+/// Runs `tests/fetch ARGS...` and returns what it prints, trimmed.
+pub fn fetch_text(args: &[&str]) -> String {
     let top = env!("CARGO_MANIFEST_DIR");
     let out = Command::new(format!("{top}/tests/fetch"))
         .args(args)
@@ -16,7 +16,12 @@ pub fn fetch(args: &[&str]) -> PathBuf {
         "tests/fetch {args:?} failed: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let p = PathBuf::from(String::from_utf8(out.stdout).unwrap().trim());
+    String::from_utf8(out.stdout).unwrap().trim().to_owned()
+}
+
+/// Runs `tests/fetch ARGS...` and returns the path it prints.
+pub fn fetch(args: &[&str]) -> PathBuf {
+    let p = PathBuf::from(fetch_text(args));
     assert!(
         p.exists(),
         "tests/fetch printed {p:?}, which does not exist"

@@ -27,8 +27,12 @@ my $tmp = tempdir(CLEANUP => 1);
     ok($m->{modules}{included} > 800, "$m->{modules}{included} modules");
     is($m->{modules}{included}, scalar @{ $m->{modules}{list} }, 'every module listed');
     my ($blk) = grep { $_->{name} eq 'virtio_blk' } @{ $m->{modules}{list} };
-    is($blk->{reason}, 'matched', 'virtio_blk by its pattern');
+    is($blk->{reason}, 'include', 'virtio_blk by its include pattern');
     is($blk->{pattern}, 'virtio_blk', 'and which');
+    my %why = map { $_->{name} => $_ } @{ $m->{modules}{list} };
+    like($why{vfat}{reason}, qr/^(di_initrd|needed)$/, "vfat by a default rule ($why{vfat}{reason})");
+    is($why{ext4}{reason}, 'classic', 'ext4 by the classic paths');
+    is($why{ext4}{pattern}, 'kernel/fs/ext*/**', 'and which');
     my @added = grep { $_->{reason} eq 'dependency' } @{ $m->{modules}{list} };
     ok(@added > 10, scalar(@added).' added as dependencies');
     ok(defined $added[0]{of}, 'each with the module needing it');
@@ -44,10 +48,29 @@ my $tmp = tempdir(CLEANUP => 1);
     is_deeply([grep { /^\./ } map { s{.*/}{}r } glob("$tmp/out/.*[!.]*")], [],
               'nothing staged left behind');
 
-    my $r = installer_modules($deb, "$tmp/seg.cpio.gz", { include => ['virtio_blk'] });
-    is($r->{segment}{sha256}, $m->{segment}{sha256},
+    # installer_modules has no d-i initrd (no di_initrd rule): with the
+    # same rules otherwise, the same segment.
+    my %same = (classic => 0, include => ['virtio_blk', 'kernel/drivers/md/**']);
+    my $r = installer_modules($deb, "$tmp/seg.cpio.gz", \%same);
+    my $m2 = di_kernel($deb, $di, "$tmp/out2", \%same);
+    is($r->{segment}{sha256}, $m2->{segment}{sha256},
        'installer_modules writes the same segment');
     is($r->{version}, $m->{kernel}{version}, 'and reports the version');
+    my @rules = grep { $_->{reason} eq 'di_initrd' } @{ $r->{modules}{list} };
+    is(scalar @rules, 0, 'and no module by the d-i initrd rule');
+}
+
+# With the suite's Contents-udeb index, as osstest passes it.
+{
+    my $contents = fetch(qw(contents-udeb bookworm armhf));
+    my $m = di_kernel($deb, $di, "$tmp/udeb", { contents_udeb => $contents });
+    my %why = map { $_->{name} => $_ } @{ $m->{modules}{list} };
+    is($why{md_mod}{reason}, 'udeb', 'md_mod by its udeb');
+    is($why{md_mod}{udeb}, 'md-modules', 'named without its ABI');
+    is($m->{options}{contents_udeb}, $contents, 'the manifest names the index');
+    ok(scalar(grep { $_ eq 'scsi-modules' } @{ $m->{options}{udebs} }), 'and the udebs');
+    eval { di_kernel($deb, $di, "$tmp/x", { contents_udeb => $contents, udebs => ['scsi-modulez'] }) };
+    like($@, qr/none of the udebs scsi-modulez in this index/, 'a udeb the index lacks dies');
 }
 
 # The example osstest's installer update can follow.

@@ -178,10 +178,10 @@ fn dtb_relative(path: &str, version: Option<&str>) -> Option<String> {
 pub(super) fn collect(
     src: &KernelSource,
     opts: &Options,
+    selection: &Selection,
     dtbs: Option<Output>,
     moddir_root: &str,
 ) -> Result<Collected, InstallerError> {
-    let selection = Selection::from_options(opts.classic, &opts.include, &opts.exclude);
     let matcher = selection
         .compile()
         .map_err(|source| modules_err(src, source))?;
@@ -243,7 +243,7 @@ pub(super) fn collect(
             "kernel {version} has no modules (no lib/modules/{version} or usr/lib/modules/{version})"
         )));
     }
-    let (modules, closure) = close(src, opts, &selection, parsed, &tree_files, &version)?;
+    let (modules, closure) = close(src, opts, selection, parsed, &tree_files, &version)?;
     let held = take_held(src, opts, &closure, all_held, &dropped)?;
     let package = control.map(|c| {
         (
@@ -426,8 +426,8 @@ fn close(
         return Err(problem(
             src,
             format!(
-                "the selection matches no module of kernel {version} (patterns: {})",
-                selection.included().join(" ")
+                "the selection matches no module of kernel {version} ({})",
+                selection.describe()
             ),
         ));
     }

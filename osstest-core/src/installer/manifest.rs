@@ -128,8 +128,12 @@ pub struct OutputFile {
 /// The options, as used.
 #[derive(Debug, Clone, Serialize)]
 pub struct OptionsSummary {
-    /// The classic subset was the start.
+    /// The default rules were the start.
     pub classic: bool,
+    /// The Contents-udeb index read.
+    pub contents_udeb: Option<String>,
+    /// The udebs whose modules it selected.
+    pub udebs: Option<Vec<String>>,
     /// Extra include patterns.
     pub include: Vec<String>,
     /// Exclude patterns.
@@ -244,6 +248,8 @@ pub(super) fn build(
         outputs,
         options: OptionsSummary {
             classic: opts.classic,
+            contents_udeb: opts.contents_udeb.as_ref().map(|p| p.display().to_string()),
+            udebs: opts.contents_udeb.as_ref().map(|_| opts.udebs_wanted()),
             include: opts.include.clone(),
             exclude: opts.exclude.clone(),
             keep_module_compression: opts.keep_module_compression,

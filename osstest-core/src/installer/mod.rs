@@ -56,6 +56,7 @@ mod manifest;
 mod publish;
 mod segment;
 pub mod target_install;
+pub mod udebs;
 
 use std::io;
 use std::path::{Path, PathBuf};
@@ -68,16 +69,28 @@ pub use segment::SegmentReport;
 use crate::format::compress::Compression;
 use crate::format::initrd::{self, Budget};
 use crate::format::output::{Output, OutputError, Staging};
-use crate::kernel::modules::ModulesError;
+use crate::kernel::modules::{ModulesError, Selection};
 use crate::kernel::{KernelError, KernelSource};
 
 /// How [`di_kernel`] and [`installer_modules`] choose and store modules.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Options {
-    /// Start from osstest's classic disk / network / filesystem / LVM
-    /// subset ([`crate::kernel::modules::CLASSIC_PATTERNS`]); default true.
+    /// Start from the installer's default rules (default true): the
+    /// modules named in the d-i initrd being appended to (for
+    /// [`di_kernel`]), what the installer needs beyond the classic list
+    /// ([`crate::kernel::modules::NEEDED_PATTERNS`]) and osstest's classic
+    /// disk / network / filesystem / LVM subset
+    /// ([`crate::kernel::modules::CLASSIC_PATTERNS`]). False: only
+    /// `include` and the udebs of `contents_udeb`.
     pub classic: bool,
+    /// The suite's `Contents-udeb-ARCH` index (gzipped or not): also
+    /// select every module the `udebs` ship, by its path in the new kernel
+    /// (see [`udebs`]).
+    pub contents_udeb: Option<PathBuf>,
+    /// The kernel-module udebs whose modules `contents_udeb` selects, by
+    /// name without the kernel ABI (default [`udebs::DEFAULT_UDEBS`]).
+    pub udebs: Option<Vec<String>>,
     /// More patterns to include (a board's drivers): module names or
     /// paths, globs allowed (see [`crate::kernel::modules::Selection`]).
     pub include: Vec<String>,
@@ -111,6 +124,8 @@ impl Default for Options {
     fn default() -> Self {
         Options {
             classic: true,
+            contents_udeb: None,
+            udebs: None,
             include: Vec::new(),
             exclude: Vec::new(),
             compression: Compression::Gzip,
@@ -121,6 +136,15 @@ impl Default for Options {
             max_initrd_size: None,
             mtime: None,
         }
+    }
+}
+
+impl Options {
+    /// The udebs whose modules `contents_udeb` selects: `udebs`, else
+    /// [`udebs::DEFAULT_UDEBS`].
+    pub fn udebs_wanted(&self) -> Vec<String> {
+        let default = || udebs::DEFAULT_UDEBS.iter().map(|u| u.to_string()).collect();
+        self.udebs.clone().unwrap_or_else(default)
     }
 }
 
@@ -199,8 +223,9 @@ pub fn installer_modules(
     opts: &Options,
 ) -> Result<ModulesReport, InstallerError> {
     check_options(opts)?;
+    let selection = selection(opts, &[])?;
     let src = KernelSource::open(source)?;
-    let collected = collect::collect(&src, opts, None, "lib/modules")?;
+    let collected = collect::collect(&src, opts, &selection, None, "lib/modules")?;
     let tmp = Output::create(out)?;
     let report = segment::write(&src, &collected, opts, &tmp)?;
     check_budget(
@@ -217,6 +242,28 @@ pub fn installer_modules(
         modules: manifest::modules_summary(&collected),
         segment: report,
     })
+}
+
+/// The rules `opts` describe, with the d-i initrd's module names.
+fn selection(opts: &Options, di_names: &[String]) -> Result<Selection, InstallerError> {
+    let mut s = Selection::from_options(opts.classic, &opts.include, &opts.exclude);
+    if opts.classic {
+        s.named(di_names);
+    }
+    match (&opts.contents_udeb, &opts.udebs) {
+        (Some(index), _) => {
+            for (path, udeb) in udebs::read_contents(index, &opts.udebs_wanted())? {
+                s.from_udeb(&path, &udeb);
+            }
+        }
+        (None, Some(_)) => {
+            return Err(InstallerError::Option(
+                "udebs needs contents_udeb, the index listing their modules".into(),
+            ))
+        }
+        (None, None) => {}
+    }
+    Ok(s)
 }
 
 /// Refuses options that cannot work, before any reading.
@@ -277,10 +324,12 @@ pub fn di_kernel(
     } else {
         "lib/modules"
     };
+    let selection = selection(opts, &udebs::initrd_module_names(&base.files))?;
     let staging = Staging::new(outdir, "di-kernel")?;
     let collected = collect::collect(
         &src,
         opts,
+        &selection,
         Some(staging.output("dtbs.tar.gz")?),
         moddir_root,
     )?;

@@ -25,13 +25,36 @@ use serde::Serialize;
 
 use super::{KernelModules, ModulesError, Selection};
 
-/// Why a module is in the closure.
+/// Why a module is in the closure: the rule that selected it (see
+/// [`Selection`] for the order they are tried in), or the module that
+/// needed it. In JSON (the manifest, Perl) the rule is `reason`:
+/// `include`, `di_initrd`, `udeb`, `needed`, `classic`, `dependency`,
+/// `softdep`, with `pattern`, `udeb` or `of` beside it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "reason", rename_all = "snake_case")]
 pub enum Reason {
-    /// A selection pattern matched it.
-    Matched {
-        /// The first include pattern that matched.
+    /// A pattern the caller gave (`include`) matched it.
+    Include {
+        /// The first such pattern that matched.
+        pattern: String,
+    },
+    /// The d-i initrd being appended to has a module of its name.
+    DiInitrd,
+    /// A kernel-module udeb d-i would fetch ships a module at its path.
+    Udeb {
+        /// The udeb, without its kernel ABI (`scsi-modules`).
+        udeb: String,
+    },
+    /// One of what the installer needs beyond the classic list matched it
+    /// ([`super::NEEDED_PATTERNS`]).
+    Needed {
+        /// The first such pattern that matched.
+        pattern: String,
+    },
+    /// osstest's classic path list matched it
+    /// ([`super::CLASSIC_PATTERNS`]).
+    Classic {
+        /// The first such pattern that matched.
         pattern: String,
     },
     /// Another module in the closure needs it (`depends=` or a symbol).
@@ -44,6 +67,27 @@ pub enum Reason {
         /// The module asking.
         of: String,
     },
+}
+
+impl Reason {
+    /// Whether a selection rule chose the module (not the closure).
+    pub fn is_selected(&self) -> bool {
+        !matches!(self, Reason::Dependency { .. } | Reason::Softdep { .. })
+    }
+}
+
+impl std::fmt::Display for Reason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Reason::Include { pattern } => write!(f, "include {pattern}"),
+            Reason::DiInitrd => write!(f, "d-i initrd"),
+            Reason::Udeb { udeb } => write!(f, "udeb {udeb}"),
+            Reason::Needed { pattern } => write!(f, "needed {pattern}"),
+            Reason::Classic { pattern } => write!(f, "classic {pattern}"),
+            Reason::Dependency { of } => write!(f, "dependency of {of}"),
+            Reason::Softdep { of } => write!(f, "softdep of {of}"),
+        }
+    }
 }
 
 /// One module of the closure.
@@ -96,9 +140,7 @@ impl Closure {
 
     /// The modules the patterns did not select but something needed.
     pub fn added(&self) -> impl Iterator<Item = &Included> {
-        self.included
-            .iter()
-            .filter(|m| !matches!(m.reason, Reason::Matched { .. }))
+        self.included.iter().filter(|m| !m.reason.is_selected())
     }
 
     /// Whether the closure holds the module of this name.
@@ -142,15 +184,13 @@ impl KernelModules {
         let mut reasons: Vec<Option<Reason>> = vec![None; modules.len()];
         let mut queue = VecDeque::new();
         for (i, m) in modules.iter().enumerate() {
-            if let Some(pattern) = matcher.selects(&m.path, &m.name) {
-                reasons[i] = Some(Reason::Matched {
-                    pattern: pattern.to_owned(),
-                });
+            if let Some(reason) = matcher.selects(&m.path, &m.name) {
+                reasons[i] = Some(reason);
                 queue.push_back(i);
             }
         }
         if queue.is_empty() {
-            return Err(ModulesError::NothingSelected(selection.included().to_vec()));
+            return Err(ModulesError::NothingSelected(selection.describe()));
         }
 
         // Who exports what, the last module in order winning as in depmod.

@@ -41,7 +41,7 @@ mod tree;
 pub use closure::{Closure, Included, Missing, Reason, Want};
 pub use depmod::Indexes;
 pub(crate) use select::Matcher;
-pub use select::{Selection, CLASSIC_PATTERNS};
+pub use select::{Selection, CLASSIC_PATTERNS, NEEDED_PATTERNS};
 
 /// What can go wrong reading a kernel's modules or computing a subset.
 #[derive(Debug, thiserror::Error)]
@@ -116,9 +116,10 @@ pub enum ModulesError {
     /// driver this kernel lacks).
     #[error("include pattern{} {} matched no module of this kernel", if .0.len() == 1 { "" } else { "s" }, .0.join(", "))]
     Unmatched(Vec<String>),
-    /// The selection selects nothing at all; its include patterns.
-    #[error("no module of this kernel matches the selection (patterns: {})", if .0.is_empty() { "none".to_owned() } else { .0.join(" ") })]
-    NothingSelected(Vec<String>),
+    /// The selection selects nothing at all; what it is
+    /// ([`Selection::describe`]).
+    #[error("no module of this kernel matches the selection ({0})")]
+    NothingSelected(String),
     /// An index file could not be written.
     #[error(transparent)]
     Write(#[from] crate::format::output::OutputError),

@@ -12,13 +12,30 @@
 //!   as `_` on both sides (`dm_mod`, `macb`, `virtio_*`). Names have no
 //!   `.`, so such a pattern (`dm-mod.ko`) is refused with a hint.
 //!
-//! A module is selected when an included pattern matches it and no
-//! excluded one does. Exclusion only narrows what patterns select: the
+//! Besides patterns, a selection can name modules outright, two ways:
+//!
+//! - by name ([`Selection::named`]): the modules the d-i initrd being
+//!   appended to already has, for the kernel it was built with;
+//! - by path, each with the udeb shipping it ([`Selection::from_udeb`]):
+//!   the file lists of the kernel-module udebs d-i would fetch, from the
+//!   suite's `Contents-udeb-ARCH` index. A path is relative to
+//!   `lib/modules/VERSION` with any compression suffix removed, so a udeb's
+//!   `kernel/drivers/block/virtio_blk.ko` selects a new kernel's
+//!   `kernel/drivers/block/virtio_blk.ko.xz`.
+//!
+//! Each module selected carries the rule that selected it ([`Reason`]),
+//! tried in this order: an `include` pattern, a d-i initrd name, a udeb,
+//! [`NEEDED_PATTERNS`], [`CLASSIC_PATTERNS`].
+//!
+//! A module is selected when a rule selects it and no excluded pattern
+//! matches it. Exclusion only narrows what patterns select: the
 //! dependencies of a selected module are always added, or it could not load.
+
+use std::collections::{BTreeMap, BTreeSet};
 
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 
-use super::{normalize_name, plain_module_path, ModulesError};
+use super::{normalize_name, plain_module_path, ModulesError, Reason};
 
 /// osstest's classic installer subset: disk, network, filesystem and LVM
 /// drivers, as the shell route selected them by path.
@@ -42,11 +59,38 @@ pub const CLASSIC_PATTERNS: &[&str] = &[
     "kernel/drivers/usb/host/**",
 ];
 
-/// A set of include and exclude patterns.
+/// What the installer needs beyond the classic list, for a kernel whose
+/// ABI is not d-i's own (where the segment is the installer's only source
+/// of modules) when no `Contents-udeb` index is at hand: the virtio
+/// transports and disk, NVMe, USB storage, and the EFI system partition's
+/// file systems (vfat with the code pages d-i mounts it with, efivarfs).
+pub const NEEDED_PATTERNS: &[&str] = &[
+    "kernel/drivers/virtio/**",
+    "kernel/drivers/block/virtio_blk.ko",
+    "kernel/drivers/nvme/host/**",
+    "kernel/drivers/usb/storage/**",
+    "kernel/fs/fat/**",
+    "kernel/fs/nls/nls_cp437.ko",
+    "kernel/fs/nls/nls_ascii.ko",
+    "kernel/fs/nls/nls_utf8.ko",
+    "kernel/fs/efivarfs/**",
+];
+
+/// The rule a pattern belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Rule {
+    Include,
+    Needed,
+    Classic,
+}
+
+/// The rules choosing modules, and the patterns leaving some out.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Selection {
-    include: Vec<String>,
+    patterns: Vec<(Rule, String)>,
     exclude: Vec<String>,
+    names: BTreeSet<String>,
+    udeb_paths: BTreeMap<String, String>,
 }
 
 impl Selection {
@@ -58,28 +102,73 @@ impl Selection {
     /// The classic subset, [`CLASSIC_PATTERNS`].
     pub fn classic() -> Selection {
         let mut s = Selection::none();
-        for p in CLASSIC_PATTERNS {
-            s.include(p);
-        }
+        s.add_classic();
         s
     }
 
-    /// The selection callers' options describe: the classic subset or
-    /// nothing, plus `include`, minus `exclude`.
-    pub fn from_options(classic: bool, include: &[String], exclude: &[String]) -> Selection {
-        let mut s = if classic {
-            Selection::classic()
+    /// The default without d-i's sets: [`NEEDED_PATTERNS`] and
+    /// [`CLASSIC_PATTERNS`].
+    pub fn installer() -> Selection {
+        let mut s = Selection::none();
+        s.add_needed().add_classic();
+        s
+    }
+
+    /// The selection callers' options describe: the installer's default
+    /// ([`Selection::installer`]) or nothing, plus `include`, minus
+    /// `exclude`.
+    pub fn from_options(defaults: bool, include: &[String], exclude: &[String]) -> Selection {
+        let mut s = if defaults {
+            Selection::installer()
         } else {
             Selection::none()
         };
-        s.include.extend(include.iter().cloned());
+        for p in include {
+            s.include(p);
+        }
         s.exclude.extend(exclude.iter().cloned());
         s
     }
 
     /// Also select what `pattern` matches.
     pub fn include(&mut self, pattern: &str) -> &mut Selection {
-        self.include.push(pattern.to_owned());
+        self.patterns.push((Rule::Include, pattern.to_owned()));
+        self
+    }
+
+    /// Also select [`CLASSIC_PATTERNS`].
+    pub fn add_classic(&mut self) -> &mut Selection {
+        let classic = CLASSIC_PATTERNS
+            .iter()
+            .map(|p| (Rule::Classic, (*p).to_owned()));
+        self.patterns.extend(classic);
+        self
+    }
+
+    /// Also select [`NEEDED_PATTERNS`].
+    pub fn add_needed(&mut self) -> &mut Selection {
+        let needed = NEEDED_PATTERNS
+            .iter()
+            .map(|p| (Rule::Needed, (*p).to_owned()));
+        self.patterns.extend(needed);
+        self
+    }
+
+    /// Also select the modules of these names (those of the d-i initrd).
+    pub fn named<S: AsRef<str>>(&mut self, names: impl IntoIterator<Item = S>) -> &mut Selection {
+        let names = names.into_iter().map(|n| normalize_name(n.as_ref()));
+        self.names.extend(names);
+        self
+    }
+
+    /// Also select the module at `path` (relative to `lib/modules/VERSION`,
+    /// any compression suffix) as shipped by `udeb`. The first udeb given
+    /// for a path is the one reported.
+    pub fn from_udeb(&mut self, path: &str, udeb: &str) -> &mut Selection {
+        let plain = plain_module_path(path).unwrap_or(path);
+        self.udeb_paths
+            .entry(plain.to_owned())
+            .or_insert_with(|| udeb.to_owned());
         self
     }
 
@@ -90,9 +179,19 @@ impl Selection {
         self
     }
 
-    /// The include patterns, in order.
-    pub fn included(&self) -> &[String] {
-        &self.include
+    /// The patterns of every rule, in order.
+    pub fn included(&self) -> Vec<&str> {
+        self.patterns.iter().map(|(_, p)| p.as_str()).collect()
+    }
+
+    /// A one-line account of what this selects, for errors.
+    pub fn describe(&self) -> String {
+        format!(
+            "patterns: {}; {} module names; {} udeb module paths",
+            self.included().join(" "),
+            self.names.len(),
+            self.udeb_paths.len()
+        )
     }
 
     /// The exclude patterns, in order.
@@ -101,8 +200,16 @@ impl Selection {
     }
 
     pub(crate) fn compile(&self) -> Result<Matcher, ModulesError> {
+        let of = |rule: Rule| -> Vec<String> {
+            let mine = self.patterns.iter().filter(|(r, _)| *r == rule);
+            mine.map(|(_, p)| p.clone()).collect()
+        };
         Ok(Matcher {
-            include: Patterns::new(&self.include)?,
+            include: Patterns::new(&of(Rule::Include))?,
+            needed: Patterns::new(&of(Rule::Needed))?,
+            classic: Patterns::new(&of(Rule::Classic))?,
+            names: self.names.clone(),
+            udeb_paths: self.udeb_paths.clone(),
             exclude: Patterns::new(&self.exclude)?,
         })
     }
@@ -185,6 +292,10 @@ impl Patterns {
 
 pub(crate) struct Matcher {
     include: Patterns,
+    needed: Patterns,
+    classic: Patterns,
+    names: BTreeSet<String>,
+    udeb_paths: BTreeMap<String, String>,
     exclude: Patterns,
 }
 
@@ -220,14 +331,33 @@ impl Matcher {
         out
     }
 
-    /// The include pattern selecting this module, if it is selected.
-    pub(crate) fn selects(&self, path: &str, name: &str) -> Option<&str> {
+    /// The rule selecting this module, if it is selected.
+    pub(crate) fn selects(&self, path: &str, name: &str) -> Option<Reason> {
         let plain = plain_module_path(path).unwrap_or(path);
-        let hit = self.include.first_match(plain, name)?;
         if self.exclude.first_match(plain, name).is_some() {
             return None;
         }
-        Some(hit)
+        let pattern = |p: &str| p.to_owned();
+        if let Some(p) = self.include.first_match(plain, name) {
+            return Some(Reason::Include {
+                pattern: pattern(p),
+            });
+        }
+        if self.names.contains(name) {
+            return Some(Reason::DiInitrd);
+        }
+        if let Some(udeb) = self.udeb_paths.get(plain) {
+            return Some(Reason::Udeb { udeb: udeb.clone() });
+        }
+        if let Some(p) = self.needed.first_match(plain, name) {
+            return Some(Reason::Needed {
+                pattern: pattern(p),
+            });
+        }
+        let p = self.classic.first_match(plain, name)?;
+        Some(Reason::Classic {
+            pattern: pattern(p),
+        })
     }
 }
 
@@ -235,37 +365,84 @@ impl Matcher {
 mod tests {
     use super::*;
 
+    /// The rule and pattern selecting a module, as text.
+    fn hit(m: &Matcher, path: &str, name: &str) -> Option<String> {
+        m.selects(path, name).map(|r| match r {
+            Reason::Include { pattern } | Reason::Classic { pattern } => pattern,
+            other => other.to_string(),
+        })
+    }
+
     #[test]
     fn classic_paths_whatever_the_suffix() {
         let m = Selection::classic().compile().unwrap();
         assert_eq!(
-            m.selects("kernel/drivers/md/dm-mod.ko.xz", "dm_mod"),
-            Some("kernel/drivers/md/**")
+            hit(&m, "kernel/drivers/md/dm-mod.ko.xz", "dm_mod"),
+            Some("kernel/drivers/md/**".to_owned())
         );
         assert_eq!(
-            m.selects("kernel/fs/ext4/ext4.ko", "ext4"),
-            Some("kernel/fs/ext*/**")
+            hit(&m, "kernel/fs/ext4/ext4.ko", "ext4"),
+            Some("kernel/fs/ext*/**".to_owned())
         );
         assert_eq!(
-            m.selects("kernel/fs/mbcache.ko.zst", "mbcache"),
-            Some("kernel/fs/mbcache.ko")
+            hit(&m, "kernel/fs/mbcache.ko.zst", "mbcache"),
+            Some("kernel/fs/mbcache.ko".to_owned())
         );
-        assert_eq!(m.selects("kernel/fs/btrfs/btrfs.ko", "btrfs"), None);
-        assert_eq!(m.selects("kernel/drivers/dax/dax.ko", "dax"), None);
+        assert_eq!(hit(&m, "kernel/fs/btrfs/btrfs.ko", "btrfs"), None);
+        assert_eq!(hit(&m, "kernel/drivers/dax/dax.ko", "dax"), None);
         // `*` does not cross directories; `**` does.
         let top = Selection::none()
             .include("kernel/fs/*.ko")
             .compile()
             .unwrap();
-        assert_eq!(top.selects("kernel/fs/ext4/ext4.ko", "ext4"), None);
+        assert_eq!(hit(&top, "kernel/fs/ext4/ext4.ko", "ext4"), None);
         assert_eq!(
-            top.selects("kernel/fs/mbcache.ko", "mbcache"),
-            Some("kernel/fs/*.ko")
+            hit(&top, "kernel/fs/mbcache.ko", "mbcache"),
+            Some("kernel/fs/*.ko".to_owned())
         );
         assert_eq!(
-            m.selects("kernel/drivers/usb/core/usbcore.ko", "usbcore"),
+            hit(&m, "kernel/drivers/usb/core/usbcore.ko", "usbcore"),
             None
         );
+    }
+
+    #[test]
+    fn rules_in_order_and_reported() {
+        let mut s = Selection::installer();
+        s.named(["virtio-pci"])
+            .from_udeb("kernel/drivers/block/virtio_blk.ko.xz", "scsi-modules")
+            .from_udeb("kernel/drivers/md/dm-mod.ko", "md-modules")
+            .include("dm_*");
+        let m = s.compile().unwrap();
+        let r = |path: &str, name: &str| m.selects(path, name).map(|r| r.to_string());
+        assert_eq!(
+            r("kernel/drivers/virtio/virtio_pci.ko.xz", "virtio_pci").as_deref(),
+            Some("d-i initrd")
+        );
+        // By path whatever either side's suffix.
+        assert_eq!(
+            r("kernel/drivers/block/virtio_blk.ko.zst", "virtio_blk").as_deref(),
+            Some("udeb scsi-modules")
+        );
+        assert_eq!(
+            r("kernel/drivers/md/dm-mod.ko", "dm_mod").as_deref(),
+            Some("include dm_*")
+        );
+        assert_eq!(
+            r("kernel/fs/efivarfs/efivarfs.ko", "efivarfs").as_deref(),
+            Some("needed kernel/fs/efivarfs/**")
+        );
+        assert_eq!(
+            r("kernel/drivers/md/raid1.ko", "raid1").as_deref(),
+            Some("classic kernel/drivers/md/**")
+        );
+        // A udeb path elsewhere in the tree is not the same module.
+        assert_eq!(r("kernel/drivers/other/virtio_blk.ko", "virtio_blk"), None);
+        s.exclude("virtio_*");
+        let m = s.compile().unwrap();
+        assert!(m
+            .selects("kernel/drivers/virtio/virtio_pci.ko", "virtio_pci")
+            .is_none());
     }
 
     #[test]
@@ -275,11 +452,15 @@ mod tests {
         s.exclude("kernel/drivers/net/wireless/**");
         let m = s.compile().unwrap();
         assert_eq!(
-            m.selects("kernel/drivers/block/virtio_blk.ko", "virtio_blk"),
-            Some("virtio-*")
+            hit(&m, "kernel/drivers/block/virtio_blk.ko", "virtio_blk"),
+            Some("virtio-*".to_owned())
         );
         assert_eq!(
-            m.selects("kernel/drivers/net/wireless/ath/ath9k/ath9k.ko", "ath9k"),
+            hit(
+                &m,
+                "kernel/drivers/net/wireless/ath/ath9k/ath9k.ko",
+                "ath9k"
+            ),
             None
         );
         let e = Selection::none()
