@@ -636,3 +636,63 @@ fn arm64_layout_install_and_lintian() {
         );
     }
 }
+
+/// A Debian kernel package unpacked as it is (`dpkg-deb -x`: modules
+/// under `lib/modules` up to bookworm and `usr/lib/modules` from trixie
+/// on, DTBs under `usr/lib/linux-image-VER/`, Debian's `usr/share` doc,
+/// bug and lintian files) is a kernel tree: the package made from it holds
+/// every file of the original but Debian's own packaging metadata (listed
+/// as skipped), in the same places, and dpkg-deb unpacks it back.
+fn unpacked_debian_kernel(suite: &str) {
+    let kernel = fetch(&["kernel", suite, "arm64", "arm64"]);
+    let work = tempfile::tempdir().unwrap();
+    let w = work.path();
+    let tree = w.join("tree");
+    run(Command::new("dpkg-deb").arg("-x").arg(&kernel).arg(&tree));
+    let release = field(&kernel, "Package")
+        .strip_prefix("linux-image-")
+        .unwrap()
+        .to_owned();
+    assert!(
+        tree.join("usr/share/doc").is_dir(),
+        "Debian's doc directory"
+    );
+    let out = w.join("out");
+    fs::create_dir(&out).unwrap();
+    let deb = write(&tree, &out, "arm64", suite);
+    let debian_own = [
+        format!("usr/share/doc/linux-image-{release}"),
+        format!("usr/share/bug/linux-image-{release}"),
+    ];
+    for d in &debian_own {
+        assert!(deb.skipped.contains(d), "{d} skipped: {:?}", deb.skipped);
+    }
+    let rt = w.join("roundtrip");
+    run(Command::new("dpkg-deb").arg("-x").arg(&deb.path).arg(&rt));
+    let mut got = listing(&rt);
+    for doc in ["copyright", "changelog.Debian.gz"] {
+        let doc = format!("usr/share/doc/linux-image-{release}/{doc}");
+        assert!(got.remove(&doc).is_some(), "no {doc}");
+    }
+    let want: Listing = listing(&tree)
+        .into_iter()
+        .filter(|(k, _)| !k.starts_with("usr/share/"))
+        .collect();
+    assert!(
+        want.keys().filter(|k| k.contains("/kernel/")).count() > 1000,
+        "the modules"
+    );
+    same_files(&got, &want, "a package from Debian's unpacked kernel");
+}
+
+#[test]
+#[ignore = "needs Debian's archive: run tests/run"]
+fn unpacked_debian_kernel_bookworm() {
+    unpacked_debian_kernel("bookworm");
+}
+
+#[test]
+#[ignore = "needs Debian's archive: run tests/run"]
+fn unpacked_debian_kernel_trixie() {
+    unpacked_debian_kernel("trixie");
+}

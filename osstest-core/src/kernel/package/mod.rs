@@ -12,9 +12,12 @@
 //! boot/dtbs/VER/...                    (dtbs_install's default place)
 //! ```
 //!
-//! A tree unpacked from a Debian `linux-image` package (modules under
-//! `[usr/]lib/modules`, DTBs under `usr/lib/linux-image-VER/`) is accepted
-//! too, so Debian's own kernels can stand in for ours in tests.
+//! A tree unpacked from a Debian `linux-image` package with `dpkg-deb -x`
+//! (modules under `[usr/]lib/modules`, DTBs under
+//! `usr/lib/linux-image-VER/`) is accepted too, as it is, so Debian's own
+//! kernels can stand in for ours: that package's own metadata
+//! (`usr/share/{doc,bug,lintian/overrides}/linux-image-VER[-unsigned]`) is
+//! skipped, the package written having its own.
 //!
 //! The package is laid out the way Debian's kernel packages are for the
 //! target suite: modules under `lib/modules/VER/` up to bookworm and under
@@ -27,9 +30,10 @@
 //! initramfs-tools, flash-kernel and grub do their part; `postinst` runs
 //! `depmod` first, as Debian's does.
 //!
-//! Left out of the package, and listed in [`KernelDeb::skipped`]:
-//! `modules_install`'s `build` and `source` symlinks (they point into the
-//! build machine's tree) and the indexes `depmod` writes (`modules.dep`,
+//! Left out of the package, and listed in [`KernelDeb::skipped`]: an
+//! unpacked Debian package's metadata (above), `modules_install`'s
+//! `build` and `source` symlinks (they point into the build machine's
+//! tree) and the indexes `depmod` writes (`modules.dep`,
 //! `modules.alias`, ..., `*.bin`), which `postinst` regenerates on the
 //! target: shipping them would make the package own files `depmod`
 //! rewrites. Anything else in the tree that has no place in a kernel

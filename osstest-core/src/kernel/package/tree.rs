@@ -144,6 +144,10 @@ impl Collector<'_> {
             }
             return Ok(Some(Path::new(&self.modules_dir).join(t)));
         }
+        if self.debian_own(&s) {
+            self.skipped.push(s.to_string());
+            return Ok(None);
+        }
         for d in [
             format!("boot/dtbs/{r}"),
             format!("usr/lib/linux-image-{r}"),
@@ -159,7 +163,17 @@ impl Collector<'_> {
         if is_dir {
             if matches!(
                 &*s,
-                "boot" | "lib" | "lib/modules" | "usr" | "usr/lib" | "usr/lib/modules"
+                "boot"
+                    | "lib"
+                    | "lib/modules"
+                    | "usr"
+                    | "usr/lib"
+                    | "usr/lib/modules"
+                    | "usr/share"
+                    | "usr/share/doc"
+                    | "usr/share/bug"
+                    | "usr/share/lintian"
+                    | "usr/share/lintian/overrides"
             ) {
                 return Ok(None);
             }
@@ -178,6 +192,29 @@ impl Collector<'_> {
             rel,
             "not part of a kernel image package (expected boot/{vmlinuz,vmlinux,System.map,config}-VER, [usr/]lib/modules/VER/, boot/dtbs/, usr/lib/linux-image-VER/)",
         ))
+    }
+
+    /// Whether `path` is the package metadata of the Debian kernel package
+    /// the tree was unpacked from (`dpkg-deb -x`): its doc directory,
+    /// reportbug script and lintian overrides, named for that package
+    /// (`linux-image-VER` or `linux-image-VER-unsigned`). The package
+    /// written has its own doc directory; these are skipped, not copied.
+    fn debian_own(&self, path: &str) -> bool {
+        let r = self.release;
+        [
+            "usr/share/doc/",
+            "usr/share/bug/",
+            "usr/share/lintian/overrides/",
+        ]
+        .iter()
+        .filter_map(|d| path.strip_prefix(d))
+        .any(|rest| {
+            let package = rest.split('/').next().unwrap_or(rest);
+            package
+                .strip_prefix("linux-image-")
+                .and_then(|p| p.strip_prefix(r))
+                .is_some_and(|tail| tail.is_empty() || tail == "-unsigned")
+        })
     }
 
     /// Places every member of the tree under `rel` (see [`Collector::place`]).
@@ -269,6 +306,44 @@ mod tests {
             "kernel",
         ] {
             assert!(!is_depmod_output(f), "{f}");
+        }
+    }
+
+    #[test]
+    fn debian_package_metadata_is_skipped_and_nothing_else() {
+        let tree = Path::new("/nonexistent");
+        let mut c = Collector {
+            tree,
+            release: "6.1.0-50-arm64",
+            modules_dir: "lib/modules/6.1.0-50-arm64".into(),
+            dtb_dir: "usr/lib/linux-image-6.1.0-50-arm64".into(),
+            nodes: BTreeMap::new(),
+            skipped: Vec::new(),
+        };
+        for (path, is_dir) in [
+            ("usr/share", true),
+            ("usr/share/lintian/overrides", true),
+            ("usr/share/doc/linux-image-6.1.0-50-arm64", true),
+            ("usr/share/bug/linux-image-6.1.0-50-arm64-unsigned", true),
+            (
+                "usr/share/lintian/overrides/linux-image-6.1.0-50-arm64",
+                false,
+            ),
+        ] {
+            assert!(
+                c.place(Path::new(path), is_dir).unwrap().is_none(),
+                "{path}"
+            );
+        }
+        assert_eq!(c.skipped.len(), 3, "{:?}", c.skipped);
+        for (path, is_dir) in [
+            ("usr/share/doc/linux-image-6.1.0-49-arm64", true),
+            ("usr/share/doc/bash", true),
+            ("usr/share/man", true),
+            ("usr/share/bug/linux-image-6.1.0-50-arm64-dbg", true),
+        ] {
+            let e = c.place(Path::new(path), is_dir).unwrap_err();
+            assert!(e.to_string().contains(path), "{e}");
         }
     }
 }
