@@ -116,6 +116,6 @@ fn include_patterns_that_match_nothing_are_errors() {
     let e = k.close(&sel(false, &[])).unwrap_err().to_string();
     assert_eq!(
         e,
-        "no module of this kernel matches the selection (patterns: ; 0 module names; 0 udeb module paths)"
+        "no module of this kernel matches the selection (patterns: none; 0 module names; 0 udeb module paths)"
     );
 }

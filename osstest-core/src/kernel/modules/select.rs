@@ -186,9 +186,14 @@ impl Selection {
 
     /// A one-line account of what this selects, for errors.
     pub fn describe(&self) -> String {
+        let patterns = self.included();
         format!(
             "patterns: {}; {} module names; {} udeb module paths",
-            self.included().join(" "),
+            if patterns.is_empty() {
+                "none".to_owned()
+            } else {
+                patterns.join(" ")
+            },
             self.names.len(),
             self.udeb_paths.len()
         )
