@@ -26,7 +26,7 @@ use serde::Serialize;
 
 use crate::build::kconfig::KernelConfig;
 use crate::build::plan::{BuildArchSource, BuildPlan, PlanError};
-use crate::build::toolchain::ToolchainError;
+use crate::build::toolchain::{Toolchain, ToolchainError};
 
 /// Where Linux's `make modules_install` and `dtbs_install` put things,
 /// relative to the kernel tree.
@@ -284,16 +284,8 @@ pub fn xen(plan: &BuildPlan) -> Result<XenRunes, RunesError> {
             return Err(RunesError::NoXenTools(t.debian));
         }
         tc.xen_tools_packages(plan.qemuu_tree.is_some())?;
-        let env: Vec<(&str, String)> = if tc.is_cross() {
-            // Only the target's .pc files: the build host's would describe
-            // libraries of the wrong architecture.
-            vec![(
-                "PKG_CONFIG_LIBDIR",
-                format!(
-                    "/usr/lib/{}/pkgconfig:/usr/share/pkgconfig",
-                    tc.target_multiarch
-                ),
-            )]
+        let env = if tc.is_cross() {
+            cross_tools_env(tc)
         } else {
             vec![]
         };
@@ -333,6 +325,36 @@ pub fn xen(plan: &BuildPlan) -> Result<XenRunes, RunesError> {
         tools_build,
         tools_unavailable,
     })
+}
+
+/// The environment of a cross build of Xen's tools, for its configure and
+/// its make:
+///
+/// - `PKG_CONFIG_LIBDIR`: only the target's `.pc` files; the build host's
+///   would describe libraries of the wrong architecture.
+/// - `_PYTHON_SYSCONFIGDATA_NAME`: the target's `sysconfigdata`
+///   (`_sysconfigdata_ABIFLAGS_linux_MULTIARCH`, from the target's
+///   `libpython3.X-minimal`, which `libpython3-dev:ARCH` pulls in), so that
+///   `setup.py`, run by the build host's python3, names the bindings'
+///   extensions for the target (`xc.cpython-311-aarch64-linux-gnu.so`, not
+///   `...-x86_64-linux-gnu.so`, which the target's python would never
+///   import) and configure's python checks link with the target's flags.
+///   Not set for stretch, whose Python 3.5 does not read it.
+fn cross_tools_env(tc: &Toolchain) -> Vec<(&'static str, String)> {
+    let mut env = vec![(
+        "PKG_CONFIG_LIBDIR",
+        format!(
+            "/usr/lib/{}/pkgconfig:/usr/share/pkgconfig",
+            tc.target_multiarch
+        ),
+    )];
+    if let Some(flags) = tc.suite.python_sysconfigdata_abiflags() {
+        env.push((
+            "_PYTHON_SYSCONFIGDATA_NAME",
+            format!("_sysconfigdata_{flags}_linux_{}", tc.target_multiarch),
+        ));
+    }
+    env
 }
 
 /// The tools' `./configure` options the target and the job's trees call
@@ -517,9 +539,39 @@ mod tests {
         assert_eq!(
             c.shell,
             "PKG_CONFIG_LIBDIR=/usr/lib/arm-linux-gnueabihf/pkgconfig:/usr/share/pkgconfig \
+             _PYTHON_SYSCONFIGDATA_NAME=_sysconfigdata__linux_arm-linux-gnueabihf \
              ./configure --build=x86_64-linux-gnu --host=arm-linux-gnueabihf \
              --disable-qemu-traditional --with-system-qemu"
         );
+    }
+
+    /// The Python bindings are named for the target: its sysconfigdata,
+    /// with the ABI flags of the suite's Python, for configure and make.
+    #[test]
+    fn cross_tools_use_the_targets_python_sysconfigdata() {
+        let name = |suite: &str| {
+            let p = plan(&[("arch", "arm64"), ("build_arch", "amd64"), ("suite", suite)]);
+            let x = xen(&p).unwrap();
+            let (c, b) = (x.tools_configure.unwrap(), x.tools_build.unwrap());
+            assert_eq!(c.env, b.env, "{suite}");
+            c.env.get("_PYTHON_SYSCONFIGDATA_NAME").cloned()
+        };
+        let want = |s: &str| Some(s.to_owned());
+        assert_eq!(
+            name("bookworm"),
+            want("_sysconfigdata__linux_aarch64-linux-gnu")
+        );
+        assert_eq!(
+            name("trixie"),
+            want("_sysconfigdata__linux_aarch64-linux-gnu")
+        );
+        assert_eq!(
+            name("buster"),
+            want("_sysconfigdata_m_linux_aarch64-linux-gnu")
+        );
+        assert_eq!(name("stretch"), None);
+        let native = plan(&[("arch", "arm64"), ("suite", "bookworm")]);
+        assert!(xen(&native).unwrap().tools_build.unwrap().env.is_empty());
     }
 
     #[test]
@@ -594,7 +646,8 @@ mod tests {
         );
         assert_eq!(
             x.tools_build.unwrap().shell,
-            "PKG_CONFIG_LIBDIR=/usr/lib/i386-linux-gnu/pkgconfig:/usr/share/pkgconfig make \
+            "PKG_CONFIG_LIBDIR=/usr/lib/i386-linux-gnu/pkgconfig:/usr/share/pkgconfig \
+             _PYTHON_SYSCONFIGDATA_NAME=_sysconfigdata__linux_i386-linux-gnu make \
              XEN_TARGET_ARCH=x86_32 CROSS_COMPILE=i686-linux-gnu- dist-tools"
         );
         let l = linux(&p, None);

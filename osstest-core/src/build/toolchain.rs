@@ -120,6 +120,20 @@ impl Suite {
         }
     }
 
+    /// The ABI flags in the name of the target's `sysconfigdata` module,
+    /// which a cross build names in `_PYTHON_SYSCONFIGDATA_NAME` so that
+    /// the build host's python3 builds extensions for the target (their
+    /// suffix, `EXT_SUFFIX`, and the flags come from it). Python 3.7
+    /// (buster) has the `m` flag, 3.8 on none; stretch's 3.5 does not read
+    /// the variable at all (it came in Python 3.6).
+    pub(crate) fn python_sysconfigdata_abiflags(self) -> Option<&'static str> {
+        match self {
+            Suite::Stretch => None,
+            Suite::Buster => Some("m"),
+            Suite::Bullseye | Suite::Bookworm | Suite::Trixie => Some(""),
+        }
+    }
+
     /// The curses development package's name (`libncurses-dev` replaced
     /// `libncurses5-dev` in buster).
     fn ncurses_dev(self) -> &'static str {
