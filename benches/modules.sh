@@ -1,4 +1,14 @@
 #!/bin/bash
+# This is part of osstest-core, the Rust core of "osstest", an automated
+# testing framework for Xen.
+# Copyright (C) 2026 The osstest-core developers
+# SPDX-License-Identifier: AGPL-3.0-or-later
+#
+# osstest-core is free software: you may redistribute and modify it under
+# the GNU Affero General Public License, version 3 or (at your option) any
+# later version, as published by the Free Software Foundation. It comes
+# with no warranty; see COPYING at the top of the source for the terms.
+#
 # Benchmark, run by hand (not a test): reading every module of the bookworm
 # arm64 kernel and writing its depmod index files, ours against kmod's
 # depmod doing the same work on the same tree; then ours for the classic

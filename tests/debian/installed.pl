@@ -1,4 +1,14 @@
 #!/usr/bin/perl
+# This is part of osstest-core, the Rust core of "osstest", an automated
+# testing framework for Xen.
+# Copyright (C) 2026 The osstest-core developers
+# SPDX-License-Identifier: AGPL-3.0-or-later
+#
+# osstest-core is free software: you may redistribute and modify it under
+# the GNU Affero General Public License, version 3 or (at your option) any
+# later version, as published by the Free Software Foundation. It comes
+# with no warranty; see COPYING at the top of the source for the terms.
+#
 # Run by tests/debian_package.rs inside a fresh Debian chroot where only
 # the libosstest-core-perl package (and perl, DBI, DBD::SQLite) is
 # installed: no source tree, no OSSTEST_CORE_SO. Calls every function

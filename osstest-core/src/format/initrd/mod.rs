@@ -1,3 +1,13 @@
+// This is part of osstest-core, the Rust core of "osstest", an automated
+// testing framework for Xen.
+// Copyright (C) 2026 The osstest-core developers
+// SPDX-License-Identifier: AGPL-3.0-or-later
+//
+// osstest-core is free software: you may redistribute and modify it under
+// the GNU Affero General Public License, version 3 or (at your option) any
+// later version, as published by the Free Software Foundation. It comes
+// with no warranty; see COPYING at the top of the source for the terms.
+
 //! Initramfs images as the kernel sees them: a sequence of segments, each
 //! a cpio archive, compressed on its own or not (init/initramfs.c,
 //! `unpack_to_rootfs`). Between segments the kernel skips zero bytes; an
