@@ -169,6 +169,7 @@ fn every_package_a_plan_names_exists() {
 /// among them, for kbuild's host programs (`HOSTCC`), which Debian's cross
 /// compilers do not pull in. A fresh build host has exactly these.
 #[test]
+#[ignore = "needs Debian's archive: run tests/run"]
 fn linux_packages_hold_what_kbuild_runs() {
     for &s in SUITES {
         for arch in ["amd64", "armhf", "arm64"] {
