@@ -22,7 +22,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use osstest_core::installer::{di_kernel, installer_modules, Manifest, Options};
-use osstest_core::kernel::modules::Reason;
+use osstest_core::kernel::modules::{Reason, Want};
 
 use boot::Outcome;
 
@@ -80,7 +80,17 @@ fn check_manifest(m: &Manifest, outdir: &Path) {
         serde_json::from_slice(&fs::read(outdir.join("manifest.json")).unwrap()).unwrap();
     assert_eq!(on_disk["kernel"]["version"], m.kernel.version.as_str());
     assert_eq!(m.modules.included, m.modules.list.len());
-    assert!(m.modules.missing.is_empty(), "{:?}", m.modules.missing);
+    // A dependency the kernel lacks would break modprobe. A softdep it
+    // lacks is skipped by kmod, so it is reported, not fatal: d-i's own
+    // sets bring in wm8994, whose softdep wm8994_regulator Debian's arm64
+    // kernels do not build.
+    let hard: Vec<_> = m
+        .modules
+        .missing
+        .iter()
+        .filter(|x| x.how != Want::Softdep)
+        .collect();
+    assert!(hard.is_empty(), "{hard:?}");
     // The combined initrd is the installer's, byte for byte, then ours.
     let initrd = fs::read(outdir.join("initrd.gz")).unwrap();
     let base = fs::read(&m.di_initrd.path).unwrap();
