@@ -155,7 +155,10 @@ fn bookworm_arm64_boots_and_loads_the_installer_modules() {
         Reason::Dependency { of } => assert_eq!(of, "dm_mod"),
         r => panic!("dax is in for {r:?}"),
     }
-    assert!(m.modules.added >= 60, "{} added", m.modules.added);
+    // The closure still adds what the rules miss, though d-i's own sets
+    // (issue 12) select most of what the classic paths alone left out
+    // (63 dependencies): 31 on bookworm arm64.
+    assert!(m.modules.added >= 20, "{} added", m.modules.added);
 
     boots_and_loads("arm64", &m, out.path(), true);
 }

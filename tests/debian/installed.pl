@@ -48,6 +48,14 @@ is(call('arch_info', 'arm64')->{gnu_triplet}, 'aarch64-linux-gnu', 'arch_info');
 my $plan = call('build_plan', { arch => 'armhf',
     host_hostflags => 'share-build-bookworm-amd64,arch-amd64,suite-bookworm,purpose-build' });
 is($plan->{cross_compile}, 'arm-linux-gnueabihf-', 'build_plan');
+open my $cfg, '>', "$work/config" or die "$work/config: $!";
+print $cfg "CONFIG_MODULES=y\n# CONFIG_XEN is not set\n";
+close $cfg or die "$work/config: $!";
+my $kc = call('kconfig_check', { arch => 'armhf', kconfighow => 'xen-enable-xen-config',
+    host_hostflags => 'share-build-bookworm-amd64,arch-amd64,suite-bookworm,purpose-build' },
+    "$work/config");
+ok(scalar(grep { $_->{option} eq 'CONFIG_XEN' && $_->{got} eq 'n' } @{ $kc->{mismatches} }),
+   'kconfig_check: CONFIG_XEN not kept');
 
 my $k = call('kernel_info', $deb);
 like($k->{version}, qr/^\d+\.\d+\.\d+-\d+-amd64$/, "kernel_info: $k->{version}");
