@@ -108,14 +108,7 @@ fn empty_and_all_zero_initrds_are_errors() {
             )
         );
         let out = dir.path().join("out.gz");
-        let e = initrd::append(
-            &path,
-            &[Segment::Archive(seg.clone())],
-            &out,
-            &AppendOptions::default(),
-        )
-        .unwrap_err()
-        .to_string();
+        let e = append_error(&path, &seg, &out);
         assert_eq!(
             e,
             format!(
@@ -169,14 +162,7 @@ fn a_segment_holding_several_archives_is_named() {
     let seg_path = dir.path().join("prefixed.cpio");
     fs::write(&seg_path, &seg).unwrap();
     let out = dir.path().join("out");
-    let e = initrd::append(
-        &base,
-        &[Segment::Archive(seg_path.clone())],
-        &out,
-        &AppendOptions::default(),
-    )
-    .unwrap_err()
-    .to_string();
+    let e = append_error(&base, &seg_path, &out);
     assert_eq!(
         e,
         format!(
@@ -218,4 +204,20 @@ fn warnings_are_bounded() {
     let i = initrd::inspect(&path).unwrap();
     assert_eq!(i.warnings.len(), 101);
     assert_eq!(i.warnings[100], "... and 900 more warnings");
+}
+
+/// `initrd::append`'s error appending `segment` (one archive) to `base`.
+fn append_error(
+    base: &std::path::Path,
+    segment: &std::path::Path,
+    out: &std::path::Path,
+) -> String {
+    initrd::append(
+        base,
+        &[Segment::Archive(segment.to_path_buf())],
+        out,
+        &AppendOptions::default(),
+    )
+    .unwrap_err()
+    .to_string()
 }
