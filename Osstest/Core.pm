@@ -995,7 +995,14 @@ DTBs go under C<usr/lib/linux-image-VER/>, where flash-kernel looks. The
 maintainer scripts run C<depmod> and the C</etc/kernel/*.d> hooks with the
 arguments Debian's kernel packages pass, so initramfs-tools, grub and
 flash-kernel do their part on C<dpkg -i>. Dies naming the file at fault
-for a tree member that has no place in a kernel package.
+for a tree member that has no place in a kernel package, or whose name a
+package cannot carry (not UTF-8, or with a newline).
+
+The package appears whole or not at all: its data is spooled beside it
+under an unguessable name and the C<.deb> renamed into place once
+complete. An empty C<$outdir> (which would mean the current directory)
+and an C<$outdir> inside the tree C<$source> are refused; a full or
+read-only file system is blamed on the C<.deb>, never on a tree member.
 
 =head2 kernel_outputs(\%r)
 

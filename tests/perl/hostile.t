@@ -91,6 +91,18 @@ mkdir "$tmp/mods/kernel\xff" or die;
 dies_like { module_closure("$tmp/mods") }
     qr/mods\/kernel\\xFF": file name is not UTF-8/, 'module_closure: a name that is not UTF-8';
 rmdir "$tmp/mods/kernel\xff" or die;
+# An empty module selection selects nothing: said, not done silently.
+{
+    my $k = "$tmp/ktree";
+    mkdir $k or die; mkdir "$k/boot" or die;
+    put("$k/boot/vmlinuz-1.0-test", ("\0" x 0x38) . "ARM\x64" . ("\0" x 4) . ('k' x 4096));
+    dies_like { kernel_unpick($k, "$tmp/kout", { modules => [] }) }
+        qr/^Osstest::Core::kernel_unpick: \Q$k\E: the module selection is an empty list, which selects nothing/,
+        'kernel_unpick: modules => []';
+    ok(!-e "$tmp/kout", 'modules => []: nothing written');
+    ok(eval { kernel_unpick($k, "$tmp/kout", { no_modules => 1 }); 1 }, 'no_modules => 1 is how to ask for none')
+        or diag($@);
+}
 
 # 4. A 6 GB module is refused before it is read.
 {
@@ -110,6 +122,8 @@ rmdir "$tmp/mods/kernel\xff" or die;
     my $out = child('timeout 60', 'initrd_inspect("/dev/zero")');
     like($out, qr{^Osstest::Core::initrd_inspect: /dev/zero: more than 16777216 zero bytes in a row at offset 0},
          'initrd_inspect: /dev/zero');
+    $out = child('timeout 60', 'kernel_info("/dev/zero")');
+    like($out, qr{^Osstest::Core::kernel_info: /dev/zero: }, 'kernel_info: /dev/zero dies, naming it');
 }
 
 # 19. Precise messages.

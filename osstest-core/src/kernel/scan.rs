@@ -180,7 +180,17 @@ impl KernelSource {
     /// [`extract`](Dest)): staged inside `destdir` and published only
     /// once the whole source is read and checked, so that on error
     /// nothing of it appears; nothing is written outside `destdir`.
+    ///
+    /// An empty `modules` list is refused rather than taken to mean no
+    /// module, which `no_modules` says.
     pub fn unpick(&self, destdir: &Path, selection: &Selection) -> Result<KernelInfo, KernelError> {
+        if selection.modules.as_ref().is_some_and(Vec::is_empty) && !selection.no_modules {
+            return Err(self.mismatch(
+                "the module selection is an empty list, which selects nothing: leave it out \
+                 for every module, or ask for none with no_modules"
+                    .into(),
+            ));
+        }
         self.scan(Some((destdir, selection)), None)
     }
 

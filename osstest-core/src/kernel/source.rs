@@ -25,6 +25,10 @@ use crate::kernel::modinfo::ModuleInfo;
 
 use super::{classify, normalise, Entry, EntryKind, KernelError, MODULE_LIMIT};
 
+/// The most bytes read after a tar's end-of-archive marker: its padding
+/// to the record size is a few KiB (GNU tar's default record is 10 KiB).
+const TAR_TAIL_LIMIT: u64 = crate::format::cpio::MAX_PADDING;
+
 /// What kind of source a kernel comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -146,7 +150,7 @@ impl KernelSource {
                 if stream.is_some() {
                     return Err(self.mismatch("a tree cannot be read from a stream".into()));
                 }
-                self.visit_tree(&self.path, "", f)?;
+                self.visit_tree(&self.path, f)?;
                 Ok(None)
             }
             SourceKind::Deb => {
@@ -277,80 +281,94 @@ impl KernelSource {
             ));
         }
         // Read to the end, so the compressed stream's trailer (xz index,
-        // gzip CRC) is checked.
-        io::copy(&mut rest, &mut io::sink())
-            .map_err(self.read_err(format!("{what}: after the end-of-archive marker")))?;
+        // gzip CRC) is checked; a tar pads to its record size, a few KiB,
+        // so an endless input (/dev/zero) stops at the bound.
+        let after = format!("{what}: after the end-of-archive marker");
+        let n = io::copy(&mut (&mut rest).take(TAR_TAIL_LIMIT + 1), &mut io::sink())
+            .map_err(self.read_err(after.clone()))?;
+        if n > TAR_TAIL_LIMIT {
+            return Err(self.read_err(after)(io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!("more than {TAR_TAIL_LIMIT} bytes follow it: not a tar archive's padding"),
+            )));
+        }
         Ok(())
     }
 
+    /// Walks the tree under `root` in sorted pre-order, as a tar of it
+    /// would list it. `walkdir` keeps the stack on the heap, so a tree
+    /// however deep cannot overflow the caller's (a Perl thread's 1 MiB).
     fn visit_tree(
         &self,
-        dir: &Path,
-        rel: &str,
+        root: &Path,
         f: &mut dyn FnMut(&mut Entry<'_>) -> Result<(), KernelError>,
     ) -> Result<(), KernelError> {
-        let rd =
-            fs::read_dir(dir).map_err(self.read_err(format!("directory {}", dir.display())))?;
-        let mut names = Vec::new();
-        for d in rd {
-            let d = d.map_err(self.read_err(format!("directory {}", dir.display())))?;
-            names.push(d.file_name());
-        }
-        names.sort();
-        for n in names {
-            let name = n.to_str().ok_or_else(|| {
-                self.member_err(&format!("{rel}/{n:?}"), "name is not UTF-8".into())
+        let walk = walkdir::WalkDir::new(root)
+            .min_depth(1)
+            .follow_links(false)
+            .sort_by_file_name();
+        for d in walk {
+            let d = d.map_err(|e| {
+                let at = e.path().unwrap_or(root).display().to_string();
+                let e = io::Error::from(e);
+                self.read_err(format!("directory {at}"))(e)
             })?;
-            let p = dir.join(name);
-            let relp = if rel.is_empty() {
-                name.to_owned()
-            } else {
-                format!("{rel}/{name}")
-            };
-            let m = fs::symlink_metadata(&p).map_err(self.read_err(relp.clone()))?;
-            use std::os::unix::fs::MetadataExt;
-            let (role, version) = classify(&relp);
-            let version = version.map(str::to_owned);
-            let ft = m.file_type();
-            let (kind, size) = if ft.is_dir() {
-                (EntryKind::Dir, 0)
-            } else if ft.is_symlink() {
-                let t = fs::read_link(&p).map_err(self.read_err(relp.clone()))?;
-                let t = t
-                    .to_str()
-                    .ok_or_else(|| self.member_err(&relp, "link target is not UTF-8".into()))?
-                    .to_owned();
-                (EntryKind::Symlink(t), 0)
-            } else if ft.is_file() {
-                (EntryKind::File, m.len())
-            } else {
-                return Err(self.member_err(&relp, "not a file, directory or symbolic link".into()));
-            };
-            let mut file;
-            let mut empty = io::empty();
-            let data: &mut dyn Read = if kind == EntryKind::File {
-                file = Exact::new(File::open(&p).map_err(self.read_err(relp.clone()))?, size);
-                &mut file
-            } else {
-                &mut empty
-            };
-            let mut entry = Entry {
-                path: relp.clone(),
-                kind: kind.clone(),
-                role,
-                version,
-                mode: m.mode() & 0o7777,
-                size,
-                mtime: m.mtime().max(0) as u64,
-                location: p.display().to_string(),
-                data,
-            };
-            f(&mut entry)?;
-            if kind == EntryKind::Dir {
-                self.visit_tree(&p, &relp, f)?;
-            }
+            let p = d.path();
+            let rel = p.strip_prefix(root).unwrap_or(p);
+            let relp = rel
+                .to_str()
+                .ok_or_else(|| self.member_err(&format!("{rel:?}"), "name is not UTF-8".into()))?;
+            self.visit_tree_entry(p, relp, f)?;
         }
         Ok(())
+    }
+
+    /// Calls `f` for the tree's entry at `p`, `relp` inside the tree.
+    fn visit_tree_entry(
+        &self,
+        p: &Path,
+        relp: &str,
+        f: &mut dyn FnMut(&mut Entry<'_>) -> Result<(), KernelError>,
+    ) -> Result<(), KernelError> {
+        use std::os::unix::fs::MetadataExt;
+        let m = fs::symlink_metadata(p).map_err(self.read_err(relp.to_owned()))?;
+        let (role, version) = classify(relp);
+        let version = version.map(str::to_owned);
+        let ft = m.file_type();
+        let (kind, size) = if ft.is_dir() {
+            (EntryKind::Dir, 0)
+        } else if ft.is_symlink() {
+            let t = fs::read_link(p).map_err(self.read_err(relp.to_owned()))?;
+            let t = t
+                .to_str()
+                .ok_or_else(|| self.member_err(relp, "link target is not UTF-8".into()))?
+                .to_owned();
+            (EntryKind::Symlink(t), 0)
+        } else if ft.is_file() {
+            (EntryKind::File, m.len())
+        } else {
+            return Err(self.member_err(relp, "not a file, directory or symbolic link".into()));
+        };
+        let mut file;
+        let mut empty = io::empty();
+        let data: &mut dyn Read = if kind == EntryKind::File {
+            file = Exact::new(File::open(p).map_err(self.read_err(relp.to_owned()))?, size);
+            &mut file
+        } else {
+            &mut empty
+        };
+        let mut entry = Entry {
+            path: relp.to_owned(),
+            kind,
+            role,
+            version,
+            mode: m.mode() & 0o7777,
+            size,
+            mtime: m.mtime().max(0) as u64,
+            location: p.display().to_string(),
+            data,
+        };
+        f(&mut entry)
     }
 
     /// An error about the source as a whole (two images, mixed versions).

@@ -24,27 +24,23 @@
 //! every member name fits its 16 bytes, so no extension is involved, and
 //! dpkg reads it like its own (mode 100644, uid and gid 0, our timestamp).
 
-use std::fs::{self, File};
+use std::fs::File;
 use std::io::{self, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
 use md5::{Digest, Md5};
 
 use crate::format::io::{Counting, Hashing};
+use crate::format::output::{io_err, Output, OutputError, Watched};
 
-/// A path that could not be written, and why.
-#[derive(Debug, thiserror::Error)]
-#[error("cannot write {path}: {source}")]
-pub(crate) struct WriteError {
-    /// The file being written.
-    pub(crate) path: PathBuf,
-    /// The cause.
-    pub(crate) source: io::Error,
-}
-
-fn write_err(path: &Path) -> impl FnOnce(io::Error) -> WriteError {
-    let path = path.to_owned();
-    move |source| WriteError { path, source }
+/// Why a file could not be added to a package: its read failed (the
+/// caller names the file), or the package could not be written.
+#[derive(Debug)]
+pub(crate) enum AddError {
+    /// Reading the file failed, or it shrank while read.
+    Read(io::Error),
+    /// Writing the package failed.
+    Write(OutputError),
 }
 
 /// The data tar being written: xz onto the spool file.
@@ -52,7 +48,8 @@ type DataTar = TarWriter<liblzma::write::XzEncoder<BufWriter<File>>>;
 
 /// A package being written (see the module docs).
 pub(crate) struct DebBuilder {
-    dir: PathBuf,
+    /// The package's final name: what every error names.
+    out: PathBuf,
     spool: tempfile::NamedTempFile,
     data: DataTar,
     mtime: u64,
@@ -61,20 +58,24 @@ pub(crate) struct DebBuilder {
 }
 
 impl DebBuilder {
-    /// Starts a package whose entries are all stamped `mtime`, its data
-    /// xz-compressed at `xz_level` on `xz_threads` threads (the output
-    /// does not depend on their number) and spooled in `dir`.
+    /// Starts the package `out`, whose entries are all stamped `mtime`,
+    /// its data xz-compressed at `xz_level` on `xz_threads` threads (the
+    /// output does not depend on their number) and spooled beside `out`
+    /// under an unguessable name, removed when the builder is.
     pub(crate) fn new(
-        dir: &Path,
+        out: &Path,
         mtime: u64,
         xz_level: u32,
         xz_threads: u32,
-    ) -> Result<DebBuilder, WriteError> {
+    ) -> Result<DebBuilder, OutputError> {
+        let dir = match out.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => Path::new("."),
+        };
         let spool = tempfile::Builder::new()
             .prefix(".data.tar.xz.")
             .tempfile_in(dir)
-            .map_err(write_err(dir))?;
-        let err = write_err(spool.path());
+            .map_err(io_err(out, "creating its data spool in its directory"))?;
         let stream = liblzma::stream::MtStreamBuilder::new()
             .preset(xz_level)
             .threads(xz_threads.max(1))
@@ -82,12 +83,12 @@ impl DebBuilder {
             .encoder()
             .map_err(io::Error::other)
             .and_then(|s| Ok((s, spool.as_file().try_clone()?)));
-        let (stream, file) = stream.map_err(err)?;
+        let (stream, file) = stream.map_err(io_err(out, "starting its xz data"))?;
         let xz = liblzma::write::XzEncoder::new_stream(BufWriter::new(file), stream);
         let mut data = TarWriter::new(xz, mtime);
-        data.dir("./").map_err(write_err(spool.path()))?;
+        data.dir("./").map_err(io_err(out, "writing"))?;
         Ok(DebBuilder {
-            dir: dir.to_owned(),
+            out: out.to_owned(),
             spool,
             data,
             mtime,
@@ -96,42 +97,51 @@ impl DebBuilder {
         })
     }
 
+    fn write_err(&self) -> impl FnOnce(io::Error) -> OutputError {
+        io_err(&self.out, "writing")
+    }
+
     /// A directory of the package, `path` relative to `/`.
-    pub(crate) fn dir(&mut self, path: &Path) -> Result<(), WriteError> {
+    pub(crate) fn dir(&mut self, path: &Path) -> Result<(), OutputError> {
         self.installed_kib += 1;
         let name = format!("./{}/", path.display());
-        self.data.dir(&name).map_err(write_err(self.spool.path()))
+        self.data.dir(&name).map_err(self.write_err())
     }
 
     /// A symbolic link of the package to `target`.
-    pub(crate) fn symlink(&mut self, path: &Path, target: &Path) -> Result<(), WriteError> {
+    pub(crate) fn symlink(&mut self, path: &Path, target: &Path) -> Result<(), OutputError> {
         use std::os::unix::ffi::OsStrExt;
         self.installed_kib += 1;
         let name = format!("./{}", path.display());
         self.data
             .symlink(&name, target.as_os_str().as_bytes())
-            .map_err(write_err(self.spool.path()))
+            .map_err(self.write_err())
     }
 
     /// A regular file of the package, its `size` bytes read from `data`,
-    /// listed in `md5sums`. An error reading or writing is the io error
-    /// as it is (the caller names the file it read): a `data` shorter
-    /// than `size` is one.
+    /// listed in `md5sums`. A failing read (a `data` shorter than `size`
+    /// is one) is told from a failing write of the package.
     pub(crate) fn file(
         &mut self,
         path: &Path,
         mode: u32,
         size: u64,
         data: impl Read,
-    ) -> io::Result<()> {
+    ) -> Result<(), AddError> {
         let name = format!("./{}", path.display());
-        let mut r: Hashing<_, Md5> = Hashing::new(Counting::new(data.take(size)));
-        self.data.file(&name, mode, size, &mut r)?;
+        let mut r: Hashing<_, Md5> = Hashing::new(Counting::new(Watched::new(data.take(size))));
+        if let Err(e) = self.data.file(&name, mode, size, &mut r) {
+            return Err(if r.inner.inner.failed() {
+                AddError::Read(e)
+            } else {
+                AddError::Write(self.write_err()(e))
+            });
+        }
         if r.inner.count != size {
-            return Err(io::Error::new(
+            return Err(AddError::Read(io::Error::new(
                 io::ErrorKind::UnexpectedEof,
                 "file shrank while being read",
-            ));
+            )));
         }
         self.md5sums
             .push_str(&format!("{:x}  {}\n", r.digest.finalize(), path.display()));
@@ -145,10 +155,12 @@ impl DebBuilder {
         path: &Path,
         mode: u32,
         bytes: &[u8],
-    ) -> Result<(), WriteError> {
+    ) -> Result<(), OutputError> {
         let len = bytes.len() as u64;
-        self.file(path, mode, len, bytes)
-            .map_err(write_err(self.spool.path()))
+        self.file(path, mode, len, bytes).map_err(|e| match e {
+            AddError::Write(e) => e,
+            AddError::Read(e) => self.write_err()(e),
+        })
     }
 
     /// The `Installed-Size` of what the package holds so far, in KiB (each
@@ -160,34 +172,24 @@ impl DebBuilder {
 
     /// Ends the data, writes `control.tar.xz` (`./control` as given,
     /// `./md5sums`, then the maintainer `scripts`, each `(name, mode,
-    /// text)`) and the package, to `out` through a temporary name beside
-    /// it, in the directory given to [`DebBuilder::new`].
+    /// text)`) and the package, through an [`Output`]: whole, mode 0644,
+    /// or not at all.
     pub(crate) fn finish(
         self,
         control: &str,
         scripts: &[(&str, u32, String)],
-        out: &Path,
-    ) -> Result<(), WriteError> {
-        let dir = &self.dir;
-        let spool_path = self.spool.path().to_owned();
-        let xz = self.data.finish().map_err(write_err(&spool_path))?;
-        let mut buffered = xz.finish().map_err(write_err(&spool_path))?;
-        buffered.flush().map_err(write_err(&spool_path))?;
+    ) -> Result<PathBuf, OutputError> {
+        let out = &self.out;
+        let xz = self.data.finish().map_err(io_err(out, "writing"))?;
+        let mut buffered = xz.finish().map_err(io_err(out, "writing"))?;
+        buffered.flush().map_err(io_err(out, "writing"))?;
         drop(buffered);
-        let ctl =
-            control_tar_xz(self.mtime, control, &self.md5sums, scripts).map_err(write_err(dir))?;
-        let tmp = tempfile::Builder::new()
-            .prefix(".deb.")
-            .tempfile_in(dir)
-            .map_err(write_err(dir))?;
-        write_ar(tmp.as_file(), self.mtime, &ctl, self.spool.path()).map_err(write_err(out))?;
-        {
-            use std::os::unix::fs::PermissionsExt;
-            fs::set_permissions(tmp.path(), fs::Permissions::from_mode(0o644))
-                .map_err(write_err(out))?;
-        }
-        tmp.persist(out).map_err(|e| write_err(out)(e.error))?;
-        Ok(())
+        let ctl = control_tar_xz(self.mtime, control, &self.md5sums, scripts)
+            .map_err(io_err(out, "making its control member"))?;
+        let o = Output::create(out)?;
+        write_ar(o.as_file(), self.mtime, &ctl, self.spool.path()).map_err(o.err("writing"))?;
+        o.set_mode(0o644)?;
+        o.commit()
     }
 }
 
@@ -213,7 +215,7 @@ fn control_tar_xz(
 }
 
 /// The `ar` archive of a package onto `out`: `debian-binary`, the control
-/// member and the data spooled in `data`, synced to disk.
+/// member and the data spooled in `data` (the caller syncs it).
 fn write_ar(out: &File, mtime: u64, control: &[u8], data: &Path) -> io::Result<()> {
     let mut ar = ar::Builder::new(BufWriter::new(out));
     let member = |name: &str, size: u64| {
@@ -227,10 +229,7 @@ fn write_ar(out: &File, mtime: u64, control: &[u8], data: &Path) -> io::Result<(
     let mut data = File::open(data)?;
     let size = data.metadata()?.len();
     ar.append(&member("data.tar.xz", size), &mut data)?;
-    let mut w = ar.into_inner()?;
-    w.flush()?;
-    drop(w);
-    out.sync_all()
+    ar.into_inner()?.flush()
 }
 
 /// Writes tar entries with deterministic GNU headers, and GNU long-name

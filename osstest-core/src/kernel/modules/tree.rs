@@ -34,31 +34,31 @@ fn read_error(path: &Path) -> impl FnOnce(std::io::Error) -> ModulesError + '_ {
     }
 }
 
-fn walk(dir: &Path, rel: &str, out: &mut Vec<String>) -> Result<(), ModulesError> {
-    let mut entries = fs::read_dir(dir)
-        .map_err(read_error(dir))?
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(read_error(dir))?;
-    entries.sort_by_key(|e| e.file_name());
-    for entry in entries {
-        let name = entry.file_name();
-        let Some(name) = name.to_str() else {
+/// The modules under `root` (skipping its `build` and `source` links),
+/// as paths relative to it, in sorted order. `walkdir` keeps its stack on
+/// the heap, so a deep tree cannot overflow the caller's.
+fn walk(root: &Path, out: &mut Vec<String>) -> Result<(), ModulesError> {
+    let walk = walkdir::WalkDir::new(root)
+        .min_depth(1)
+        .follow_links(false)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| e.file_name() != "build" && e.file_name() != "source");
+    for entry in walk {
+        let entry = entry.map_err(|e| {
+            let at = e.path().unwrap_or(root).to_owned();
+            read_error(&at)(e.into())
+        })?;
+        let Some(name) = entry.file_name().to_str() else {
             // Debug shows the bytes that are not UTF-8 as \xNN.
             return Err(ModulesError::NotUtf8(format!("{:?}", entry.path())));
         };
-        if name == "build" || name == "source" {
-            continue;
-        }
-        let relpath = if rel.is_empty() {
-            name.to_owned()
-        } else {
-            format!("{rel}/{name}")
-        };
-        let kind = entry.file_type().map_err(read_error(&entry.path()))?;
-        if kind.is_dir() {
-            walk(&entry.path(), &relpath, out)?;
-        } else if kind.is_file() && MODULE_SUFFIXES.iter().any(|s| name.ends_with(s)) {
-            out.push(relpath);
+        if entry.file_type().is_file() && MODULE_SUFFIXES.iter().any(|s| name.ends_with(s)) {
+            let rel = entry.path().strip_prefix(root).unwrap_or(entry.path());
+            let Some(rel) = rel.to_str() else {
+                return Err(ModulesError::NotUtf8(format!("{:?}", entry.path())));
+            };
+            out.push(rel.to_owned());
         }
     }
     Ok(())
@@ -97,7 +97,7 @@ impl KernelModules {
     /// module over [`MAX_MODULE_SIZE`] (refused before it is read).
     pub fn read_dir(moddir: &Path) -> Result<KernelModules, ModulesError> {
         let mut paths = Vec::new();
-        walk(moddir, "", &mut paths)?;
+        walk(moddir, &mut paths)?;
         if paths.is_empty() {
             return Err(ModulesError::NoModules(moddir.display().to_string()));
         }

@@ -70,7 +70,8 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::build::suite::{ModulesLayout, TargetSystem, UnknownTarget};
-use crate::format::deb::write::{DebBuilder, WriteError};
+use crate::format::deb::write::{AddError, DebBuilder};
+use crate::format::output::{self, io_err, OutputError};
 
 mod control;
 mod tree;
@@ -127,14 +128,10 @@ pub enum DebWriteError {
     /// A kerndist tarball or package could not be read.
     #[error(transparent)]
     Source(#[from] crate::kernel::KernelError),
-    /// The output could not be written.
-    #[error("cannot write {path}: {source}")]
-    Write {
-        /// The file being written.
-        path: PathBuf,
-        /// The cause.
-        source: io::Error,
-    },
+    /// The output could not be written, or its destination is refused
+    /// (empty, or inside the tree read).
+    #[error(transparent)]
+    Output(#[from] OutputError),
 }
 
 /// What to write, beside the tree itself.
@@ -200,15 +197,6 @@ pub struct KernelDeb {
     pub skipped: Vec<String>,
 }
 
-impl From<WriteError> for DebWriteError {
-    fn from(e: WriteError) -> DebWriteError {
-        DebWriteError::Write {
-            path: e.path,
-            source: e.source,
-        }
-    }
-}
-
 /// Writes the package from any kernel artifact [`crate::kernel`] reads: a
 /// tree (as [`write_kernel_deb`]), a kerndist tarball or a `.deb`. An
 /// archive is first unpicked (image, `System.map`, config, modules, DTBs;
@@ -223,14 +211,12 @@ pub fn write_kernel_deb_from(
     if source.is_dir() {
         return write_kernel_deb(source, outdir, opts);
     }
+    output::destination(outdir)?;
     let ks = crate::kernel::KernelSource::open(source)?;
     let tmp = tempfile::Builder::new()
         .prefix(".kernel-tree.")
         .tempdir_in(outdir)
-        .map_err(|source| DebWriteError::Write {
-            path: outdir.to_owned(),
-            source,
-        })?;
+        .map_err(io_err(outdir, "creating a temporary directory in it"))?;
     let selection = crate::kernel::Selection {
         firmware: false,
         other: false,
@@ -249,6 +235,8 @@ pub fn write_kernel_deb(
     outdir: &Path,
     opts: &KernelDebOptions,
 ) -> Result<KernelDeb, DebWriteError> {
+    output::destination(outdir)?;
+    output::refuse_inside(tree, outdir)?;
     let TargetSystem { arch, layout } = TargetSystem::new(&opts.arch, &opts.suite)?;
     let release = match &opts.release {
         Some(r) => r.clone(),
@@ -258,13 +246,10 @@ pub fn write_kernel_deb(
     let version = opts.deb_version.clone().unwrap_or_else(|| release.clone());
     control::check_fields(&package, &version, opts)?;
     let (c, image) = collect(tree, &release, layout, &package)?;
+    let file_version = version.split_once(':').map_or(&*version, |(_, v)| v);
+    let out = outdir.join(format!("{package}_{file_version}_{}.deb", arch.debian));
 
-    let mut deb = DebBuilder::new(
-        outdir,
-        opts.source_date_epoch,
-        opts.xz_level,
-        opts.xz_threads,
-    )?;
+    let mut deb = DebBuilder::new(&out, opts.source_date_epoch, opts.xz_level, opts.xz_threads)?;
     let files = add_tree(&mut deb, &c)?;
     add_docs(&mut deb, &package, &version, opts)?;
 
@@ -277,9 +262,7 @@ pub fn write_kernel_deb(
         deb.installed_kib(),
     );
     let scripts = control::scripts(&release, &image, &c.modules_dir);
-    let file_version = version.split_once(':').map_or(&*version, |(_, v)| v);
-    let out = outdir.join(format!("{package}_{file_version}_{}.deb", arch.debian));
-    deb.finish(&control::control_text(&fields), &scripts, &out)?;
+    let out = deb.finish(&control::control_text(&fields), &scripts)?;
 
     Ok(KernelDeb {
         path: out,
@@ -313,7 +296,7 @@ fn collect<'a>(
         nodes: BTreeMap::new(),
         skipped: Vec::new(),
     };
-    c.walk(Path::new(""))?;
+    c.walk()?;
     let image = [
         format!("boot/vmlinuz-{release}"),
         format!("boot/vmlinux-{release}"),
@@ -344,8 +327,10 @@ fn add_tree(deb: &mut DebBuilder, c: &Collector<'_>) -> Result<usize, DebWriteEr
                 let member = src.strip_prefix(c.tree).unwrap_or(src);
                 let f = File::open(src).map_err(|e| c.read_err(member, e))?;
                 let mode = if *exec { 0o755 } else { 0o644 };
-                deb.file(dest, mode, *size, f)
-                    .map_err(|e| c.read_err(member, e))?;
+                deb.file(dest, mode, *size, f).map_err(|e| match e {
+                    AddError::Read(e) => c.read_err(member, e),
+                    AddError::Write(e) => e.into(),
+                })?;
                 files += 1;
             }
         }

@@ -227,54 +227,75 @@ impl Collector<'_> {
         })
     }
 
-    /// Places every member of the tree under `rel` (see [`Collector::place`]).
-    pub(super) fn walk(&mut self, rel: &Path) -> Result<(), DebWriteError> {
-        let dir = self.tree.join(rel);
-        let rd = fs::read_dir(&dir).map_err(|e| self.read_err(rel, e))?;
-        let mut names = Vec::new();
-        for e in rd {
-            names.push(e.map_err(|e| self.read_err(rel, e))?.file_name());
+    /// Places every member of the tree (see [`Collector::place`]), in
+    /// sorted pre-order. `walkdir` keeps its stack on the heap, so a tree
+    /// however deep cannot overflow the caller's (a Perl thread's 1 MiB).
+    pub(super) fn walk(&mut self) -> Result<(), DebWriteError> {
+        let walk = walkdir::WalkDir::new(self.tree)
+            .min_depth(1)
+            .follow_links(false)
+            .sort_by_file_name();
+        for entry in walk {
+            let entry = entry.map_err(|e| {
+                let at = e.path().unwrap_or(self.tree);
+                let rel = at.strip_prefix(self.tree).unwrap_or(at).to_owned();
+                self.read_err(&rel, e.into())
+            })?;
+            let rel = entry.path().strip_prefix(self.tree).unwrap_or(entry.path());
+            self.check_name(rel)?;
+            let meta = fs::symlink_metadata(entry.path()).map_err(|e| self.read_err(rel, e))?;
+            self.add(rel, &meta)?;
         }
-        names.sort();
-        for name in names {
-            let rel = rel.join(&name);
-            let meta =
-                fs::symlink_metadata(self.tree.join(&rel)).map_err(|e| self.read_err(&rel, e))?;
-            let ft = meta.file_type();
-            let Some(dest) = self.place(&rel, ft.is_dir())? else {
-                if ft.is_dir() {
-                    self.walk(&rel)?;
-                }
-                continue;
-            };
-            if self.nodes.contains_key(&dest) {
-                return Err(self.unexpected(
-                    &rel,
-                    "a second copy of a file already taken from elsewhere in the tree",
-                ));
-            }
-            let node = if ft.is_dir() {
-                Node::Dir
-            } else if ft.is_file() {
-                use std::os::unix::fs::PermissionsExt;
-                Node::File {
-                    src: self.tree.join(&rel),
-                    size: meta.len(),
-                    exec: meta.permissions().mode() & 0o111 != 0,
-                }
-            } else if ft.is_symlink() {
-                let target =
-                    fs::read_link(self.tree.join(&rel)).map_err(|e| self.read_err(&rel, e))?;
-                Node::Symlink { target }
-            } else {
-                return Err(self.unexpected(&rel, "neither a file, a directory nor a symlink"));
-            };
-            let is_dir = matches!(node, Node::Dir);
-            self.nodes.insert(dest, node);
-            if is_dir {
-                self.walk(&rel)?;
-            }
+        Ok(())
+    }
+
+    /// Refuses a member name dpkg could not carry: one that is not UTF-8
+    /// (it would be changed on the way) or holds a newline (dpkg refuses
+    /// the package, and its `md5sums` line would split).
+    fn check_name(&self, rel: &Path) -> Result<(), DebWriteError> {
+        match rel.to_str() {
+            None => Err(DebWriteError::Unexpected {
+                tree: self.tree.to_owned(),
+                member: format!("{rel:?}"),
+                why: "a name that is not UTF-8, which a package cannot carry unchanged",
+            }),
+            Some(s) if s.contains('\n') => Err(DebWriteError::Unexpected {
+                tree: self.tree.to_owned(),
+                member: format!("{s:?}"),
+                why: "a name with a newline, which dpkg refuses (and md5sums cannot list)",
+            }),
+            Some(_) => Ok(()),
         }
+    }
+
+    /// Places member `rel` of the tree, whose metadata is `meta`.
+    fn add(&mut self, rel: &Path, meta: &fs::Metadata) -> Result<(), DebWriteError> {
+        let ft = meta.file_type();
+        let Some(dest) = self.place(rel, ft.is_dir())? else {
+            return Ok(());
+        };
+        if self.nodes.contains_key(&dest) {
+            return Err(self.unexpected(
+                rel,
+                "a second copy of a file already taken from elsewhere in the tree",
+            ));
+        }
+        let node = if ft.is_dir() {
+            Node::Dir
+        } else if ft.is_file() {
+            use std::os::unix::fs::PermissionsExt;
+            Node::File {
+                src: self.tree.join(rel),
+                size: meta.len(),
+                exec: meta.permissions().mode() & 0o111 != 0,
+            }
+        } else if ft.is_symlink() {
+            let target = fs::read_link(self.tree.join(rel)).map_err(|e| self.read_err(rel, e))?;
+            Node::Symlink { target }
+        } else {
+            return Err(self.unexpected(rel, "neither a file, a directory nor a symlink"));
+        };
+        self.nodes.insert(dest, node);
         Ok(())
     }
 
