@@ -34,26 +34,32 @@ use osstest_core::flight::plain;
 use osstest_core::format::initrd::inspect;
 use osstest_core::kernel::{EntryKind, KernelSource};
 
-const JOB: &str = "build-arm64-pvops";
+mod boot;
+mod subset;
 
 fn top() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-fn work_dir() -> PathBuf {
+/// The build job for `arch`.
+fn job(arch: &str) -> String {
+    format!("build-{arch}-pvops")
+}
+
+fn work_dir(arch: &str) -> PathBuf {
     let e2e = std::env::var_os("OSSTEST_E2E_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| {
             let target = std::env::var_os("CARGO_TARGET_DIR")
                 .map(PathBuf::from)
                 .unwrap_or_else(|| top().join("target"));
-            target.join("e2e/arm64")
+            target.join("e2e").join(arch)
         });
-    e2e.join("stash/190000").join(JOB)
+    e2e.join("stash/190000").join(job(arch))
 }
 
 /// Runs the build script; returns its standard output.
-fn build(work: &Path) -> String {
+fn build(arch: &str, work: &Path) -> String {
     let so = std::env::var_os("OSSTEST_CORE_SO")
         .map(PathBuf::from)
         .unwrap_or_else(|| top().join("target/release/libosstest_xs.so"));
@@ -63,14 +69,14 @@ fn build(work: &Path) -> String {
         so.display()
     );
     let out = Command::new(top().join("tests/e2e-lib/build-kernel.pl"))
-        .args(["arm64".as_ref(), work.as_os_str()])
+        .args([arch.as_ref(), work.as_os_str()])
         .env("OSSTEST_CORE_SO", &so)
         .output()
         .expect("running tests/e2e-lib/build-kernel.pl");
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     assert!(
         out.status.success(),
-        "build-kernel.pl arm64 failed:\n{stdout}\n{}\n(log: {})",
+        "build-kernel.pl {arch} failed:\n{stdout}\n{}\n(log: {})",
         String::from_utf8_lossy(&out.stderr),
         work.join("build.log").display()
     );
@@ -78,11 +84,11 @@ fn build(work: &Path) -> String {
 }
 
 /// The build job's runvars, as the script recorded them.
-fn runvars(work: &Path) -> BTreeMap<String, String> {
+fn runvars(arch: &str, work: &Path) -> BTreeMap<String, String> {
     let f = work.join("runvars");
     let text = std::fs::read_to_string(&f).unwrap();
     let flight = plain::read(&text, &f.display().to_string()).unwrap();
-    let job = &flight.jobs[JOB];
+    let job = &flight.jobs[&job(arch)];
     assert_eq!(job.recipe.as_deref(), Some("build-kern"));
     job.runvars.clone()
 }
@@ -115,11 +121,12 @@ fn module_files(source: &KernelSource) -> Vec<String> {
     names
 }
 
-#[test]
-#[ignore = "needs Debian's archive and a kernel build of many minutes: run tests/run"]
-fn arm64_kernel_built_with_the_plans_runes() {
-    let work = work_dir();
-    let stdout = build(&work);
+/// Runs the build job for `arch` (or reuses its kerndist), checks that
+/// every step ran and passed, and returns the work directory and the
+/// job's runvars.
+fn built(arch: &str) -> (PathBuf, BTreeMap<String, String>) {
+    let work = work_dir(arch);
+    let stdout = build(arch, &work);
     let mut steps = vec!["plan", "inputs", "check", "outputs", "runvars"];
     if !stdout.contains("unchanged: reusing kerndist.tar.gz") {
         steps.extend([
@@ -137,14 +144,42 @@ fn arm64_kernel_built_with_the_plans_runes() {
             "no {step} step:\n{stdout}"
         );
     }
-    let r = runvars(&work);
-    let ver = &r["kernel_ver"];
-    assert!(ver.starts_with("6.1."), "kernel_ver {ver}");
+    let r = runvars(arch, &work);
     assert_eq!(
         r["build_arch"], "amd64",
         "cross-built after flight_cross_arm"
     );
     assert_eq!(r["kconfighow"], "xen-enable-xen-config");
+    (work, r)
+}
+
+/// The installer-subset test (`tests/installer_subset.rs` runs it on
+/// Debian's kernels) on our own kerndist, with bookworm's d-i for `arch`:
+/// every d-i module our kernel has is in the segment, and so is what the
+/// real installer needed under QEMU.
+fn installer_subset(arch: &str, kerndist: &Path) {
+    let di = boot::fetch(&["di", "bookworm", arch]).join("initrd.gz");
+    let contents = boot::fetch(&["contents-udeb", "bookworm", arch]);
+    let c = subset::check(kerndist, &di, &contents);
+    eprintln!(
+        "{arch} kerndist: {} modules in the segment ({} selected, {} added), by rule {:?}; \
+         {} d-i module names covered, {} not in this kernel",
+        c.manifest.modules.included,
+        c.manifest.modules.matched,
+        c.manifest.modules.added,
+        c.by_rule,
+        c.wanted.len(),
+        c.absent.len()
+    );
+    subset::assert_has_what_qemu_needs(&c);
+}
+
+#[test]
+#[ignore = "needs Debian's archive and a kernel build of many minutes: run tests/run"]
+fn arm64_kernel_built_with_the_plans_runes() {
+    let (work, r) = built("arm64");
+    let ver = &r["kernel_ver"];
+    assert!(ver.starts_with("6.1."), "kernel_ver {ver}");
     let stash = |rv: &str| work.join(&r[rv]);
 
     // The kerndist: an arm64 image, the version everywhere, the drivers d-i
@@ -249,4 +284,43 @@ fn arm64_kernel_built_with_the_plans_runes() {
         .filter(|n| n.starts_with("lib/modules/") && !n.starts_with(&moddir))
         .collect();
     assert!(other.is_empty(), "another version: {other:?}");
+
+    installer_subset("arm64", &stash("path_kerndist"));
+}
+
+/// The armhf build job: an ARM zImage with LPAE (Xen's arm32 dom0 needs
+/// it) and the Xen options, ext4 built in as the flight's
+/// `kconfig_override_y` asks (so the installer has it without a module),
+/// the rest of the installer's drivers as modules; the installer subset
+/// holds what d-i needs of it.
+#[test]
+#[ignore = "needs Debian's archive and a kernel build of many minutes: run tests/run"]
+fn armhf_kernel_built_with_the_plans_runes() {
+    let (work, r) = built("armhf");
+    let ver = &r["kernel_ver"];
+    let kerndist = work.join(&r["path_kerndist"]);
+    let kd = KernelSource::open(&kerndist).unwrap();
+    let info = kd.info().unwrap();
+    assert_eq!(&info.version, ver);
+    assert_eq!(info.arch.elf_machine, 40, "EM_ARM");
+    let mods = module_files(&kd);
+    for m in ["virtio_blk.ko", "virtio_net.ko", "vfat.ko", "dm-mod.ko"] {
+        assert!(mods.contains(&m.to_owned()), "{m} not in the kerndist");
+    }
+    assert!(!mods.contains(&"ext4.ko".to_owned()), "ext4 is built in");
+    assert_eq!(r["kconfig_override_y"], "CONFIG_EXT4_FS");
+    let have = dotconfig::parse(&member_text(&kd, info.config.as_deref().unwrap()));
+    for (o, v) in [
+        ("CONFIG_EXT4_FS", Value::Y),
+        ("CONFIG_ARM_LPAE", Value::Y),
+        ("CONFIG_XEN", Value::Y),
+        ("CONFIG_XEN_DOM0", Value::Y),
+        // 32-bit user space's time calls: without them d-i's init dies.
+        ("CONFIG_COMPAT_32BIT_TIME", Value::Y),
+        ("CONFIG_VIRTIO_BLK", Value::M),
+    ] {
+        let got = have.get(o).cloned().unwrap_or(Got::Absent);
+        assert!(got.is(v), "{o}: {got:?}, wanted {}", v.as_str());
+    }
+    installer_subset("armhf", &kerndist);
 }

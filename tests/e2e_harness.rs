@@ -41,6 +41,7 @@ fn all_checks() -> Vec<Check> {
         "vfat:/dev/vda1",
         "efivarfs",
         "module:ext4",
+        "fs:ext4",
     ]
     .iter()
     .map(|c| Check::parse(c).unwrap())
@@ -62,6 +63,7 @@ fn check_names_round_trip_and_refuse_what_is_not_a_name() {
     for s in [
         "disk:vda",
         "module:dm_mod",
+        "fs:ext4",
         "dm",
         "vfat:/dev/vda1",
         "efivarfs",
@@ -74,6 +76,8 @@ fn check_names_round_trip_and_refuse_what_is_not_a_name() {
         "vfat:vda1",
         "dm:x",
         "module:$(reboot)",
+        "fs:",
+        "fs:a/b",
         "disk:../x",
         "nope",
     ] {
@@ -149,6 +153,7 @@ OSSTEST-CHECK check dm ok
 OSSTEST-CHECK check vfat:/dev/vda1 failed mount: mounting /dev/vda1 on /tmp/osstest-vfat failed: Invalid argument
 OSSTEST-CHECK check efivarfs ok 23 variables
 OSSTEST-CHECK check module:ext4 ok
+OSSTEST-CHECK check fs:ext4 ok module
 OSSTEST-CHECK lsmod dm_mod ext4 virtio_blk
 OSSTEST-CHECK done
 ";
@@ -245,6 +250,34 @@ fn vfat_check_uses_an_existing_mount() {
         .unwrap();
     let r = checks::parse(&String::from_utf8_lossy(&out.stdout), &c).unwrap();
     assert!(!r.checks["vfat:/dev/vda1"].ok, "no marker, yet ok");
+}
+
+/// armhf's kernel has ext4 built in (the flight's `kconfig_override_y`),
+/// so the installer check `module:ext4` failed although partman had its
+/// file system: `fs:NAME` asks what the installer needs, module or not.
+/// Here on this machine's kernel: `proc` is always built in, and no
+/// kernel has a file system by this test's made-up name.
+#[test]
+fn fs_check_takes_a_built_in_file_system_and_names_a_missing_one() {
+    let c = [
+        Check::parse("fs:proc").unwrap(),
+        Check::parse("fs:osstestnofs").unwrap(),
+    ];
+    let out = std::process::Command::new("sh")
+        .args(["-c", &checks::script(&c)])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let r = checks::parse(&text, &c).unwrap();
+    let proc = &r.checks["fs:proc"];
+    assert!(proc.ok, "{text}");
+    assert_eq!(proc.detail, "built in");
+    let missing = &r.checks["fs:osstestnofs"];
+    assert!(!missing.ok, "{text}");
+    assert!(
+        missing.detail.starts_with("not in /proc/filesystems"),
+        "{text}"
+    );
 }
 
 fn e2e(arch: &str) {

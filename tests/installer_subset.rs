@@ -38,21 +38,7 @@ fn covers(kernel_suite: &str, arch: &str, flavour: &str) {
         c.absent.len(),
         c.absent
     );
-    // What the real installer showed it needs on QEMU's machines.
-    for name in [
-        "virtio_blk",
-        "virtio_net",
-        "dm_mod",
-        "vfat",
-        "nls_cp437",
-        "efivarfs",
-    ] {
-        assert!(
-            c.wanted.contains(name),
-            "{name} in d-i's sets and the kernel"
-        );
-    }
-    assert!(c.by_rule.contains_key("udeb") && c.by_rule.contains_key("di_initrd"));
+    subset::assert_has_what_qemu_needs(&c);
 }
 
 #[test]

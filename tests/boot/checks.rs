@@ -28,6 +28,11 @@ pub enum Check {
     Disk(String),
     /// `modprobe NAME` succeeds and `/sys/module/NAME` exists.
     Module(String),
+    /// The kernel has file system NAME, as a module or built in:
+    /// `modprobe NAME` (which has nothing to load for a built-in one), then
+    /// `/proc/filesystems` lists it. What partman needs of ext4, which
+    /// osstest builds in on armhf (`kconfig_override_y`).
+    Filesystem(String),
     /// Device-mapper works: `modprobe dm_mod`, and `/dev/mapper/control`
     /// is a character device (made from `/sys/class/misc/device-mapper`
     /// if no device manager made it).
@@ -45,12 +50,14 @@ pub enum Check {
 pub const VFAT_MARKER: (&str, &str) = ("OSSTEST.TXT", "osstest-esp-marker");
 
 impl Check {
-    /// The check's name in the report (`disk:vda`, `module:ext4`, `dm`,
-    /// `vfat:/dev/vda1`, `efivarfs`): also how [`Check::parse`] spells it.
+    /// The check's name in the report (`disk:vda`, `module:ext4`,
+    /// `fs:ext4`, `dm`, `vfat:/dev/vda1`, `efivarfs`): also how
+    /// [`Check::parse`] spells it.
     pub fn name(&self) -> String {
         match self {
             Check::Disk(d) => format!("disk:{d}"),
             Check::Module(m) => format!("module:{m}"),
+            Check::Filesystem(f) => format!("fs:{f}"),
             Check::DeviceMapper => "dm".into(),
             Check::Vfat(d) => format!("vfat:{d}"),
             Check::Efivarfs => "efivarfs".into(),
@@ -68,13 +75,14 @@ impl Check {
         let c = match (kind, arg) {
             ("disk", d) if safe(d) && !d.contains('/') => Check::Disk(d.into()),
             ("module", m) if safe(m) && !m.contains('/') => Check::Module(m.into()),
+            ("fs", f) if safe(f) && !f.contains('/') => Check::Filesystem(f.into()),
             ("dm", "") => Check::DeviceMapper,
             ("vfat", d) if safe(d) && d.starts_with("/dev/") => Check::Vfat(d.into()),
             ("efivarfs", "") => Check::Efivarfs,
             _ => {
                 return Err(format!(
-                    "bad check '{s}' (disk:NAME, module:NAME, dm, vfat:/dev/NAME, efivarfs)"
-                ))
+                "bad check '{s}' (disk:NAME, module:NAME, fs:NAME, dm, vfat:/dev/NAME, efivarfs)"
+            ))
             }
         };
         Ok(c)
@@ -88,6 +96,7 @@ impl Check {
                 "if [ -e /sys/block/{d} ]; then ok; else failed \"no /sys/block/{d}; have: $(ls /sys/block | tr '\\n' ' ')\"; fi"
             ),
             Check::Module(m) => format!("modprobe_check {m}"),
+            Check::Filesystem(f) => format!("fs_check {f}"),
             Check::DeviceMapper => "if modprobe_check dm_mod >/dev/null; then\n    \
                  if [ ! -c /dev/mapper/control ] && [ -r /sys/class/misc/device-mapper/dev ]; then\n        \
                  mkdir -p /dev/mapper\n        \
@@ -147,10 +156,24 @@ pub fn script(checks: &[Check]) -> String {
 failed() {{ echo "{MARK} check $check failed $*"; }}
 modprobe_check() {{
     if out=$(modprobe "$1" 2>&1); then
-        if [ -d "/sys/module/$1" ]; then ok; else failed "modprobe succeeded but /sys/module/$1 is missing"; fi
+        if [ -d "/sys/module/$1" ]; then ok
+        elif grep -q "/$1\.ko\$" "/lib/modules/$(uname -r)/modules.builtin" 2>/dev/null; then
+            failed "$1 is built into the kernel (modules.builtin), not a module"
+        else failed "modprobe succeeded but /sys/module/$1 is missing"; fi
     else
         failed "$(echo "$out" | tr '\n' ' ')"
     fi
+}}
+fs_listed() {{
+    while read -r a b; do [ "${{b:-$a}}" = "$1" ] && return 0; done </proc/filesystems
+    return 1
+}}
+fs_check() {{
+    out=$(modprobe "$1" 2>&1)
+    if ! fs_listed "$1"; then
+        failed "not in /proc/filesystems; modprobe $1: $(echo "$out" | tr '\n' ' ')"
+    elif [ -d "/sys/module/$1" ] && [ -r "/sys/module/$1/initstate" ]; then ok "module"
+    else ok "built in"; fi
 }}
 echo "{MARK} kernel $(uname -r)"
 "#

@@ -48,7 +48,7 @@ pub fn check_script(checks: &[Check]) -> String {
          mount -t tmpfs tmpfs /tmp\n\
          {}\
          sync\n\
-         echo o >/proc/sysrq-trigger\n\
+         [ ! -e /proc/sysrq-trigger ] || echo o >/proc/sysrq-trigger\n\
          sleep 10\n\
          exit 0\n",
         checks::script(checks)

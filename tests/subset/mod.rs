@@ -167,3 +167,31 @@ pub fn check(kernel: &Path, di_initrd: &Path, contents: &Path) -> Coverage {
         by_rule,
     }
 }
+
+/// What the real installer showed it needs on QEMU's machines (disk,
+/// network, LVM, the EFI system partition): each in d-i's sets, in the
+/// kernel, and so in the segment.
+pub const QEMU_NEEDS: &[&str] = &[
+    "virtio_blk",
+    "virtio_net",
+    "dm_mod",
+    "vfat",
+    "nls_cp437",
+    "efivarfs",
+];
+
+/// Asserts [`QEMU_NEEDS`] are all covered, and that both of d-i's sets
+/// (its initrd and the udebs) chose modules.
+pub fn assert_has_what_qemu_needs(c: &Coverage) {
+    for name in QEMU_NEEDS {
+        assert!(
+            c.wanted.contains(*name),
+            "{name} in d-i's sets and the kernel"
+        );
+    }
+    assert!(
+        c.by_rule.contains_key("udeb") && c.by_rule.contains_key("di_initrd"),
+        "{:?}",
+        c.by_rule
+    );
+}
