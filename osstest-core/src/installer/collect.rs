@@ -31,6 +31,7 @@ use std::io::{BufWriter, Read};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
+use crate::format::compress::pgzip::ParGzEncoder;
 use crate::format::compress::{compress_piece, Compression, Piece};
 use crate::format::output::{Output, Watched};
 use crate::kernel::modinfo::ModuleInfo;
@@ -43,6 +44,7 @@ use crate::kernel::{
     HEAD_BYTES, MODULE_LIMIT,
 };
 
+use super::rules::{Made, Rules};
 use super::{io_err, InstallerError, Options};
 
 /// The most bytes of the image read into memory.
@@ -119,9 +121,14 @@ pub(super) struct Collected {
     pub dtb_count: usize,
 }
 
-/// Writes DTBs into a deterministic gzipped tar as they stream by.
+/// The gzip level of the DTB tarball.
+const DTB_LEVEL: u32 = 6;
+
+/// Writes DTBs into a deterministic gzipped tar as they stream by,
+/// compressed with libdeflate on rayon's threads (the reading thread has
+/// the package to get through).
 struct DtbTar {
-    builder: tar::Builder<flate2::write::GzEncoder<BufWriter<Output>>>,
+    builder: tar::Builder<ParGzEncoder<BufWriter<Output>>>,
     mtime: u64,
     path: std::path::PathBuf,
 }
@@ -129,9 +136,7 @@ struct DtbTar {
 impl DtbTar {
     fn create(f: Output, mtime: u64) -> Result<DtbTar, InstallerError> {
         let path = f.path().to_owned();
-        let gz = flate2::GzBuilder::new()
-            .mtime(0)
-            .write(BufWriter::new(f), flate2::Compression::new(6));
+        let gz = ParGzEncoder::new(BufWriter::new(f), DTB_LEVEL);
         let mut builder = tar::Builder::new(gz);
         builder.mode(tar::HeaderMode::Deterministic);
         Ok(DtbTar {
@@ -188,13 +193,9 @@ fn dtb_relative(path: &str, version: Option<&str>) -> Option<String> {
 pub(super) fn collect(
     src: &KernelSource,
     opts: &Options,
-    selection: &Selection,
+    rules: Rules<'_>,
     dtbs: Option<Output>,
-    moddir_root: &str,
 ) -> Result<Collected, InstallerError> {
-    let matcher = selection
-        .compile()
-        .map_err(|source| modules_err(src, source))?;
     let pieces: Mutex<Vec<Compressed>> = Mutex::new(Vec::new());
     let backlog = AtomicUsize::new(0);
     let mut reading = Reading {
@@ -207,8 +208,8 @@ pub(super) fn collect(
         check: KernelCheck::new(src),
         image_bytes: Vec::new(),
         parsed: Vec::new(),
+        rules,
         keeper: Keeper {
-            matcher,
             piece_level: (opts.compression == Compression::Gzip)
                 .then(|| opts.level.unwrap_or(Compression::Gzip.default_level())),
             softdep_targets: HashSet::new(),
@@ -223,8 +224,9 @@ pub(super) fn collect(
     };
     // Compressions spawned while reading run on rayon's threads; the scope
     // ends when the last one has.
-    let control = rayon::in_place_scope(|scope| src.visit(|e| reading.entry(scope, e)))?;
+    let control = rayon::in_place_scope(|scope| src.visit(|e| reading.entry(scope, e)));
     let Reading {
+        rules,
         check,
         image_bytes,
         parsed,
@@ -236,6 +238,11 @@ pub(super) fn collect(
         ..
     } = reading;
     let (mut all_held, dropped) = (keeper.held, keeper.dropped);
+    let Made {
+        selection,
+        moddir_root,
+    } = rules.finish(src)?;
+    let control = control?;
     for (name, piece, size) in pieces.into_inner().expect("no panics holding it") {
         let piece = piece.map_err(|(what, e)| src.read_err(what)(e))?;
         let bytes = HeldBytes::Piece(piece);
@@ -253,7 +260,7 @@ pub(super) fn collect(
             "kernel {version} has no modules (no lib/modules/{version} or usr/lib/modules/{version})"
         )));
     }
-    let (modules, closure) = close(src, opts, selection, parsed, &tree_files, &version)?;
+    let (modules, closure) = close(src, opts, &selection, parsed, &tree_files, &version)?;
     let held = take_held(src, opts, &closure, all_held, &dropped)?;
     let package = control.map(|c| {
         (
@@ -288,7 +295,7 @@ fn problem(src: &KernelSource, problem: String) -> InstallerError {
     }
 }
 
-fn modules_err(src: &KernelSource, source: ModulesError) -> InstallerError {
+pub(super) fn modules_err(src: &KernelSource, source: ModulesError) -> InstallerError {
     InstallerError::Modules {
         source_path: src.path().to_owned(),
         source,
@@ -301,6 +308,8 @@ struct Reading<'a, 'p> {
     src: &'a KernelSource,
     opts: &'a Options,
     dtb_tar: Option<DtbTar>,
+    /// What to select: waited for at the first module.
+    rules: Rules<'a>,
     check: KernelCheck<'a>,
     /// The image, when it is kept.
     image_bytes: Vec<u8>,
@@ -365,7 +374,14 @@ impl<'p> Reading<'_, 'p> {
         let mut m = read_module(self.src, e, self.opts.keep_module_compression)?;
         self.source_moddir.get_or_insert_with(|| m.moddir.clone());
         self.check.module(&e.path, &m.info)?;
-        self.keeper.keep(scope, self.src, &e.path, &mut m)?;
+        let Some(rules) = self.rules.ready(self.src) else {
+            // Why is returned by the rules, after the walk.
+            return Err(KernelError::Visitor(
+                "the installer's rules could not be made".into(),
+            ));
+        };
+        self.keeper
+            .keep(scope, self.src, &e.path, &mut m, &rules.matcher)?;
         self.parsed.push(Module {
             path: m.rel,
             name: m.name,
@@ -550,7 +566,6 @@ fn read_module(
 /// Decides, module by module as they go by, what to keep of their bytes
 /// (see the module docs).
 struct Keeper<'a> {
-    matcher: Matcher,
     /// The gzip level, for a gzip segment.
     piece_level: Option<u32>,
     /// What the `softdep=pre:` of the modules so far name.
@@ -573,6 +588,7 @@ impl<'a> Keeper<'a> {
         src: &KernelSource,
         member: &str,
         m: &mut ReadModule,
+        matcher: &Matcher,
     ) -> Result<(), KernelError>
     where
         'a: 's,
@@ -580,7 +596,7 @@ impl<'a> Keeper<'a> {
         self.softdep_targets
             .extend(m.info.softdep_pre.iter().cloned());
         let size = m.bytes.len() as u64;
-        let selected = self.matcher.selects(&m.rel, &m.name).is_some();
+        let selected = matcher.selects(&m.rel, &m.name).is_some();
         match self.piece_level {
             Some(level) if selected => {
                 // The data and the cpio padding after it.

@@ -64,6 +64,7 @@
 mod collect;
 mod manifest;
 mod publish;
+mod rules;
 mod segment;
 pub mod target_install;
 pub mod udebs;
@@ -81,6 +82,7 @@ use crate::format::initrd::{self, Budget};
 use crate::format::output::{Output, OutputError, Staging};
 use crate::kernel::modules::{ModulesError, Selection};
 use crate::kernel::{KernelError, KernelSource};
+use rules::{Made, Rules};
 
 /// How [`di_kernel`] and [`installer_modules`] choose and store modules.
 #[derive(Debug, Clone, Deserialize)]
@@ -235,7 +237,8 @@ pub fn installer_modules(
     check_options(opts)?;
     let selection = selection(opts, &[])?;
     let src = KernelSource::open(source)?;
-    let collected = collect::collect(&src, opts, &selection, None, "lib/modules")?;
+    let rules = Rules::now(selection, "lib/modules");
+    let collected = collect::collect(&src, opts, rules, None)?;
     let tmp = Output::create(out)?;
     let report = segment::write(&src, &collected, opts, &tmp)?;
     check_budget(
@@ -274,6 +277,30 @@ fn selection(opts: &Options, di_names: &[String]) -> Result<Selection, Installer
         (None, None) => {}
     }
     Ok(s)
+}
+
+/// The d-i initrd, inspected, and the rules it gives: the modules it
+/// names join the selection; a merged-/usr initrd (`lib` a symbolic
+/// link, which a directory entry named lib would replace) keeps modules
+/// in `usr/lib/modules`.
+fn rules_from_initrd(
+    di_initrd: &Path,
+    opts: &Options,
+) -> Result<(initrd::Inspection, Made), InstallerError> {
+    let base = initrd::inspect(di_initrd)?;
+    let merged_usr = base
+        .files
+        .iter()
+        .any(|f| f.name == "lib" && f.link_target.is_some());
+    let made = Made {
+        selection: selection(opts, &udebs::initrd_module_names(&base.files))?,
+        moddir_root: if merged_usr {
+            "usr/lib/modules"
+        } else {
+            "lib/modules"
+        },
+    };
+    Ok((base, made))
 }
 
 /// Refuses options that cannot work, before any reading.
@@ -322,27 +349,22 @@ pub fn di_kernel(
 ) -> Result<Manifest, InstallerError> {
     check_options(opts)?;
     let src = KernelSource::open(source)?;
-    // Where the installer keeps modules: a merged-/usr initrd has lib as a
-    // symbolic link, which a directory entry named lib would replace.
-    let base = initrd::inspect(di_initrd)?;
-    let moddir_root = if base
-        .files
-        .iter()
-        .any(|f| f.name == "lib" && f.link_target.is_some())
-    {
-        "usr/lib/modules"
-    } else {
-        "lib/modules"
-    };
-    let selection = selection(opts, &udebs::initrd_module_names(&base.files))?;
     let staging = Staging::new(outdir, "di-kernel")?;
-    let collected = collect::collect(
-        &src,
-        opts,
-        &selection,
-        Some(staging.output("dtbs.tar.gz")?),
-        moddir_root,
-    )?;
+    // The d-i initrd is inspected, and the rules made from it, on another
+    // thread while the package's image and DTBs are read (see `rules`).
+    let base = std::cell::OnceCell::new();
+    let collected = std::thread::scope(|s| {
+        let inspecting = s.spawn(|| rules_from_initrd(di_initrd, opts));
+        let rules = Rules::later(|| {
+            let (inspection, made) = inspecting
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
+            let _ = base.set(inspection);
+            Ok(made)
+        });
+        collect::collect(&src, opts, rules, Some(staging.output("dtbs.tar.gz")?))
+    })?;
+    let base = base.into_inner().expect("the rules were made");
     check_initrd_arch(source, &collected.image.arch, &base)?;
     let version = collected.version.clone();
 
