@@ -20,7 +20,9 @@
 #             initrd, DTBs, manifest)
 #   perl      Perl's Osstest::Core::di_kernel, as osstest calls it
 #   classic   dpkg-deb -x to disk, find by path (DESIGN.md section 3),
-#             cpio -o -H newc, gzip -9n: the segment only
+#             cpio -o -H newc, gzip -9n: the segment only. On trixie it
+#             keeps the .ko.xz as they are (bookworm's installer kmod
+#             cannot read them), so it does less than ours there
 #
 # For each kernel: every route's median wall time and peak RSS, and the
 # ratios to the floor (and classic to whole) round by round with their
@@ -42,8 +44,9 @@ if [ ! -x /usr/bin/time ]; then
         exit 1
     fi
 fi
-cargo build --release --workspace --examples >&2
-cargo build --release -p osstest-xs >&2
+# One build of the library and the examples (built apart, each would
+# rebuild the core with the features its own build unifies).
+cargo build --release --workspace --lib --examples >&2
 export OSSTEST_CORE_SO="${CARGO_TARGET_DIR:-$PWD/target}/release/libosstest_xs.so"
 di=$(tests/fetch di bookworm arm64)/initrd.gz
 work=$(mktemp -d)
