@@ -213,6 +213,44 @@ fn trixie_arm64_with_bookworm_installer_loads_plain_modules() {
     boots_and_loads("arm64", &m, out.path(), false);
 }
 
+#[test]
+#[ignore = "needs Debian's archive: run tests/run"]
+fn the_outputs_are_the_same_on_one_thread_called_from_rayon() {
+    // Trixie's modules are .ko.xz, decompressed on rayon's threads while
+    // the package is read; called from the one thread of a pool, the
+    // caller must run that work itself rather than wait for it.
+    let deb = boot::fetch(&["kernel", "trixie", "arm64", "arm64"]);
+    let di = boot::fetch(&["di", "bookworm", "arm64"]).join("initrd.gz");
+    let usual = tempfile::tempdir().unwrap();
+    let m = di_kernel(&deb, &di, usual.path(), &Options::default()).unwrap();
+    let one = tempfile::tempdir().unwrap();
+    let (done, finished) = std::sync::mpsc::channel();
+    let (d, i, o) = (deb.clone(), di.clone(), one.path().to_owned());
+    std::thread::spawn(move || {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .unwrap();
+        let _ = done.send(pool.install(|| di_kernel(&d, &i, &o, &Options::default())));
+    });
+    let on_one = finished
+        .recv_timeout(std::time::Duration::from_secs(600))
+        .expect("di_kernel on one rayon thread finishes")
+        .unwrap();
+    assert_eq!(
+        serde_json::to_value(&on_one.outputs).unwrap(),
+        serde_json::to_value(&m.outputs).unwrap()
+    );
+    for f in m.outputs.values() {
+        assert_eq!(
+            sha256(&one.path().join(&f.file)),
+            sha256(&usual.path().join(&f.file)),
+            "{}",
+            f.file
+        );
+    }
+}
+
 fn extract(segment: &Path, into: &Path) {
     let st = Command::new("sh")
         .arg("-c")

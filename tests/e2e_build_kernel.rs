@@ -93,6 +93,12 @@ fn runvars(arch: &str, work: &Path) -> BTreeMap<String, String> {
     job.runvars.clone()
 }
 
+/// Asserts that the parsed config `have` sets option `o` to `v`.
+fn assert_config(have: &BTreeMap<String, Got>, o: &str, v: Value) {
+    let got = have.get(o).cloned().unwrap_or(Got::Absent);
+    assert!(got.is(v), "{o}: {got:?}, wanted {}", v.as_str());
+}
+
 /// The text of one member of a kernel source.
 fn member_text(source: &KernelSource, name: &str) -> String {
     let mut text = None;
@@ -221,10 +227,7 @@ fn arm64_kernel_built_with_the_plans_runes() {
     let asked = kconfig.wanted().values().filter(|s| s.checked).count();
     assert_eq!(report.checked, asked, "{report:?}");
     let have = dotconfig::parse(&config);
-    let is = |o: &str, v: Value| {
-        let got = have.get(o).cloned().unwrap_or(Got::Absent);
-        assert!(got.is(v), "{o}: {got:?}, wanted {}", v.as_str());
-    };
+    let is = |o: &str, v: Value| assert_config(&have, o, v);
     for o in [
         "CONFIG_MODULES",
         "CONFIG_XEN",
@@ -319,8 +322,7 @@ fn armhf_kernel_built_with_the_plans_runes() {
         ("CONFIG_COMPAT_32BIT_TIME", Value::Y),
         ("CONFIG_VIRTIO_BLK", Value::M),
     ] {
-        let got = have.get(o).cloned().unwrap_or(Got::Absent);
-        assert!(got.is(v), "{o}: {got:?}, wanted {}", v.as_str());
+        assert_config(&have, o, v);
     }
     installer_subset("armhf", &kerndist);
 }

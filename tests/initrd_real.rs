@@ -517,3 +517,77 @@ fn several_archives_per_stream_and_padding() {
         (2, 7, vec![0, 0, 2])
     );
 }
+
+/// A gzipped newc archive of `n` one-byte files named `../{tag}{i}`: each
+/// is a warning when inspected (the writer refuses such names, so they
+/// are written as `zz/...` and patched).
+fn warned_archive(tag: &str, n: usize) -> Vec<u8> {
+    let mut w = Writer::new(Vec::new(), "w", 0);
+    for i in 0..n {
+        w.file(&format!("zz/{tag}{i:03}"), 0o644, 1, &mut &b"x"[..])
+            .unwrap();
+    }
+    let mut raw = w.finish().unwrap();
+    let mut at = 0;
+    while let Some(i) = raw[at..].windows(3).position(|w| w == b"zz/") {
+        raw[at + i..at + i + 2].copy_from_slice(b"..");
+        at += i + 3;
+    }
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(&raw).unwrap();
+    gz.finish().unwrap()
+}
+
+/// What `sha256sum` says of `path`.
+fn sha256sum(path: &Path) -> String {
+    let out = String::from_utf8(sh(&format!("sha256sum '{}'", path.display()))).unwrap();
+    out.split(' ').next().unwrap().to_owned()
+}
+
+#[test]
+fn an_append_reads_the_base_once_and_reports_what_reading_it_all_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = dir.path().join("base");
+    // Over the warnings an inspection keeps, before and after the append.
+    fs::write(&base, warned_archive("a", initrd::MAX_WARNINGS + 20)).unwrap();
+    let seg = dir.path().join("seg.cpio.gz");
+    fs::write(&seg, warned_archive("b", 5)).unwrap();
+    let inspected = initrd::inspect(&base).unwrap();
+    assert_eq!(inspected.sha256, sha256sum(&base));
+    assert_eq!(
+        inspected.warnings.last().unwrap(),
+        "... and 20 more warnings"
+    );
+
+    // What an append saw of the base is what inspecting it says.
+    let out = dir.path().join("out");
+    let started = initrd::start(
+        &base,
+        osstest_core::format::output::Output::create(&out).unwrap(),
+    )
+    .unwrap();
+    let seen = started.inspection();
+    assert_eq!(
+        (&seen.segments, &seen.files, &seen.warnings, &seen.sha256),
+        (
+            &inspected.segments,
+            &inspected.files,
+            &inspected.warnings,
+            &inspected.sha256
+        )
+    );
+    let report = started
+        .finish(&[Segment::Archive(seg)], &AppendOptions::default())
+        .unwrap();
+    // It read back only what follows the base; what it says is what
+    // reading the whole result from scratch says.
+    let found = initrd::inspect(&out).unwrap();
+    assert_eq!(report.first_appended, 1);
+    assert_eq!(report.warnings.last().unwrap(), "... and 25 more warnings");
+    assert_eq!((report.size, &report.sha256), (found.size, &found.sha256));
+    assert_eq!(report.sha256, sha256sum(&out));
+    assert_eq!(
+        (found.segments, found.merged_data_size, found.warnings),
+        (report.segments, report.merged_data_size, report.warnings)
+    );
+}

@@ -172,7 +172,7 @@ fs_check() {{
     out=$(modprobe "$1" 2>&1)
     if ! fs_listed "$1"; then
         failed "not in /proc/filesystems; modprobe $1: $(echo "$out" | tr '\n' ' ')"
-    elif [ -d "/sys/module/$1" ] && [ -r "/sys/module/$1/initstate" ]; then ok "module"
+    elif [ -r "/sys/module/$1/initstate" ]; then ok "module"
     else ok "built in"; fi
 }}
 echo "{MARK} kernel $(uname -r)"

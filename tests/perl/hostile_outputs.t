@@ -267,8 +267,9 @@ sub perl_child {
     open my $r, '<', '/dev/urandom' or die; read($r, my $noise, 3 << 20); close $r;
     spew("$tmp/noise", $noise);
     my $big = kernel_tree("$tmp/big", body => $noise);
+    # A good initrd, so that only the file system can fail the append.
     my $base = "$tmp/noise.gz";
-    system("gzip -1 -c $tmp/noise > $base") == 0 or die;
+    system("cd $tmp && echo noise | cpio -o -H newc --quiet | gzip -1 > $base") == 0 or die;
     dies_like { initrd_append($base, [$base], "$m/initrd.gz") }
         qr{^Osstest::Core::initrd_append: \Q$m/initrd.gz\E: writing: No space left on device},
         'initrd_append onto a full file system';

@@ -198,7 +198,7 @@ pub enum PlanError {
     NoSuite,
     /// The kernel configuration runvars (`kconfighow`, `kconfig_*`) are
     /// wrong; not produced by [`BuildPlan::from_runvars`], which does not
-    /// read them, but by [`crate::runes::PlanReport::from_runvars`].
+    /// read them, but by [`crate::build::runes::PlanReport::from_runvars`].
     #[error(transparent)]
     Kconfig(#[from] KconfigError),
     /// Debian's cross compilers cannot serve the pair.

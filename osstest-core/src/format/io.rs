@@ -13,6 +13,8 @@
 //! - [`Counting`] counts the bytes going through (offsets in error
 //!   messages, sizes in reports) and, reading, whether the stream ended;
 //! - [`Hashing`] hashes them (a package's `md5sums`, an output's sha256);
+//! - [`Teeing`] writes a copy of what is read (an initrd's base, copied
+//!   into the output as it is inspected);
 //! - [`read_up_to`] fills a buffer unless the stream ends first;
 //! - [`Exact`] reads exactly a given number of bytes: an underlying
 //!   stream that ends first is an error, not a short read (ar and tar
@@ -112,6 +114,41 @@ impl<W: Write, D: Digest> Write for Hashing<W, D> {
 
     fn flush(&mut self) -> io::Result<()> {
         self.inner.flush()
+    }
+}
+
+/// Writes every byte read through it to a copy (when there is one). A
+/// failing write fails the read and is kept in `write_error`, for the
+/// caller to blame on the copy rather than on the input.
+pub(crate) struct Teeing<'a, R> {
+    inner: R,
+    copy: Option<&'a mut dyn Write>,
+    /// Why writing the copy failed, if it did.
+    pub(crate) write_error: Option<io::Error>,
+}
+
+impl<'a, R> Teeing<'a, R> {
+    /// Reads `inner`, writing what it reads to `copy`.
+    pub(crate) fn new(inner: R, copy: Option<&'a mut dyn Write>) -> Teeing<'a, R> {
+        Teeing {
+            inner,
+            copy,
+            write_error: None,
+        }
+    }
+}
+
+impl<R: Read> Read for Teeing<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if let Some(copy) = self.copy.as_mut() {
+            if let Err(e) = copy.write_all(&buf[..n]) {
+                let message = format!("writing the copy: {e}");
+                self.write_error = Some(e);
+                return Err(io::Error::other(message));
+            }
+        }
+        Ok(n)
     }
 }
 

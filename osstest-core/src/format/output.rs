@@ -205,6 +205,21 @@ impl Output {
         io_err(&self.shown, what)
     }
 
+    /// Renames the output, before it is committed, to `name` in the same
+    /// directory (a plain file name: no `/`, not `.` or `..`): for an
+    /// output whose name is known only once it is written.
+    pub fn rename_target(&mut self, name: &str) -> Result<(), OutputError> {
+        if name.is_empty() || name == "." || name == ".." || name.contains(['/', '\0']) {
+            return Err(io_err(&self.shown, "renaming")(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("{name:?} is not a plain file name"),
+            )));
+        }
+        self.target.set_file_name(name);
+        self.shown.set_file_name(name);
+        Ok(())
+    }
+
     /// Sets the file's permission bits (the temporary file starts 0600).
     pub fn set_mode(&self, mode: u32) -> Result<(), OutputError> {
         self.as_file()

@@ -8,9 +8,16 @@
 // later version, as published by the Free Software Foundation. It comes
 // with no warranty; see COPYING at the top of the source for the terms.
 
-//! One pass over the kernel source: the image, every module's metadata,
-//! the bytes of the modules the segment may need, the module tree's own
-//! files, the DTBs.
+//! One pass over the kernel source: the image (written out as it goes
+//! by), every module's metadata, the bytes of the modules the segment may
+//! need, the module tree's own files, the DTBs (into their tarball as
+//! they go by).
+//!
+//! A compressed module (`.ko.xz`, say) is decompressed and parsed on
+//! rayon's threads while the reading thread goes on; the reading thread
+//! takes the results back in the source's order (waiting for the oldest
+//! when [`PENDING`] modules or [`PENDING_BYTES`] wait), so everything
+//! below sees the modules in that order whatever the threads do.
 //!
 //! What happens to a module's bytes is decided as it goes by:
 //!
@@ -26,14 +33,17 @@
 //!   time for those modules alone.
 
 use std::borrow::Cow;
-use std::collections::{HashMap, HashSet};
-use std::io::{BufWriter, Read};
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::io::{BufWriter, Read, Write};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
+use sha2::{Digest, Sha256};
+
 use crate::format::compress::pgzip::ParGzEncoder;
 use crate::format::compress::{compress_piece, Compression, Piece};
-use crate::format::output::{Output, Watched};
+use crate::format::io::{Counting, Hashing};
+use crate::format::output::{self, CopyError, Output, Watched};
 use crate::kernel::modinfo::ModuleInfo;
 use crate::kernel::modules::{
     module_name_from_path, plain_module_path, Closure, KernelModules, Matcher, Module,
@@ -47,7 +57,7 @@ use crate::kernel::{
 use super::rules::{Made, Rules};
 use super::{io_err, InstallerError, Options};
 
-/// The most bytes of the image read into memory.
+/// The most bytes of an image written out (a larger one is not a kernel).
 const IMAGE_LIMIT: u64 = 512 << 20;
 /// zstd level for modules held until the closure is known: fast, and
 /// still a third of the size.
@@ -55,7 +65,12 @@ const HOLD_LEVEL: i32 = 1;
 /// Module bytes waiting for a compressing thread before the reading
 /// thread compresses the next one itself (bounds memory when the
 /// compressors fall behind).
-const BACKLOG: usize = 16 << 20;
+const BACKLOG: usize = 4 << 20;
+/// Bytes of compressed modules read and waiting to be decompressed and
+/// parsed before the reading thread waits for the oldest.
+const PENDING_BYTES: usize = 2 << 20;
+/// The most modules waiting so.
+const PENDING: usize = 64;
 /// The module tree's files that go into the segment as they are.
 const TREE_FILES: &[&str] = &[
     "modules.order",
@@ -69,8 +84,19 @@ pub(super) struct Image {
     pub path: String,
     /// What it is for.
     pub arch: ImageArch,
-    /// Its bytes, when asked for.
-    pub bytes: Vec<u8>,
+    /// The output it was written to, uncommitted, and what went into it
+    /// (when [`Outputs`] asked for it).
+    pub written: Option<(Output, Written)>,
+}
+
+/// The outputs [`collect`] writes as the source goes by (for
+/// [`super::di_kernel`]): the image, byte for byte, and the DTB tarball.
+pub(super) struct Outputs {
+    /// Where the image goes; left uncommitted, as the kernel's version,
+    /// which names it, is known only once the source is read.
+    pub image: Output,
+    /// Where the DTB tarball goes; committed.
+    pub dtbs: Output,
 }
 
 /// A module compressed on another thread: its name, the piece (or what
@@ -119,6 +145,17 @@ pub(super) struct Collected {
     pub moddir: String,
     /// How many DTB files went into the tarball.
     pub dtb_count: usize,
+    /// The DTB tarball, as written (when there was one to write).
+    pub dtbs: Option<Written>,
+}
+
+/// The size and sha256 of an output, taken as it was written.
+#[derive(Debug, Clone)]
+pub(super) struct Written {
+    /// Its size.
+    pub size: u64,
+    /// Its sha256, in hex.
+    pub sha256: String,
 }
 
 /// The gzip level of the DTB tarball.
@@ -127,8 +164,11 @@ const DTB_LEVEL: u32 = 6;
 /// Writes DTBs into a deterministic gzipped tar as they stream by,
 /// compressed with libdeflate on rayon's threads (the reading thread has
 /// the package to get through).
+/// The DTB tarball's output, counted and hashed as it is written.
+type DtbFile = BufWriter<Counting<Hashing<Output, Sha256>>>;
+
 struct DtbTar {
-    builder: tar::Builder<ParGzEncoder<BufWriter<Output>>>,
+    builder: tar::Builder<ParGzEncoder<DtbFile>>,
     mtime: u64,
     path: std::path::PathBuf,
 }
@@ -136,7 +176,7 @@ struct DtbTar {
 impl DtbTar {
     fn create(f: Output, mtime: u64) -> Result<DtbTar, InstallerError> {
         let path = f.path().to_owned();
-        let gz = ParGzEncoder::new(BufWriter::new(f), DTB_LEVEL);
+        let gz = ParGzEncoder::new(BufWriter::new(Counting::new(Hashing::new(f))), DTB_LEVEL);
         let mut builder = tar::Builder::new(gz);
         builder.mode(tar::HeaderMode::Deterministic);
         Ok(DtbTar {
@@ -157,16 +197,22 @@ impl DtbTar {
         h
     }
 
-    fn finish(self) -> Result<(), InstallerError> {
+    /// Writes the tarball's end and commits it; its size and sha256.
+    fn finish(self) -> Result<Written, InstallerError> {
         let path = &self.path;
         let gz = self.builder.into_inner().map_err(io_err(path, "writing"))?;
         let w = gz.finish().map_err(io_err(path, "writing"))?;
-        let out = w
+        let counted = w
             .into_inner()
             .map_err(|e| io_err(path, "writing")(e.into_error()))?;
+        let written = Written {
+            size: counted.count,
+            sha256: format!("{:x}", counted.inner.digest.finalize()),
+        };
+        let out = counted.inner.inner;
         out.set_mode(0o644)?;
         out.commit()?;
-        Ok(())
+        Ok(written)
     }
 }
 
@@ -194,8 +240,12 @@ pub(super) fn collect(
     src: &KernelSource,
     opts: &Options,
     rules: Rules<'_>,
-    dtbs: Option<Output>,
+    outputs: Option<Outputs>,
 ) -> Result<Collected, InstallerError> {
+    let (image_out, dtbs) = match outputs {
+        Some(o) => (Some(o.image), Some(o.dtbs)),
+        None => (None, None),
+    };
     let pieces: Mutex<Vec<Compressed>> = Mutex::new(Vec::new());
     let backlog = AtomicUsize::new(0);
     let mut reading = Reading {
@@ -206,7 +256,8 @@ pub(super) fn collect(
             None => None,
         },
         check: KernelCheck::new(src),
-        image_bytes: Vec::new(),
+        image_out,
+        image_written: None,
         parsed: Vec::new(),
         rules,
         keeper: Keeper {
@@ -221,14 +272,20 @@ pub(super) fn collect(
         tree_files: Vec::new(),
         source_moddir: None,
         dtb_count: 0,
+        pending: VecDeque::new(),
+        pending_bytes: 0,
     };
-    // Compressions spawned while reading run on rayon's threads; the scope
-    // ends when the last one has.
-    let control = rayon::in_place_scope(|scope| src.visit(|e| reading.entry(scope, e)));
+    // Decompressions and compressions spawned while reading run on
+    // rayon's threads; the scope ends when the last one has.
+    let control: Result<_, KernelError> = rayon::in_place_scope(|scope| {
+        let control = src.visit(|e| reading.entry(scope, e))?;
+        reading.take_pending(scope, true)?;
+        Ok(control)
+    });
     let Reading {
         rules,
         check,
-        image_bytes,
+        image_written,
         parsed,
         keeper,
         tree_files,
@@ -248,9 +305,7 @@ pub(super) fn collect(
         let bytes = HeldBytes::Piece(piece);
         all_held.insert(name, Held { bytes, size });
     }
-    if let Some(t) = dtb_tar {
-        t.finish()?;
-    }
+    let dtbs = dtb_tar.map(DtbTar::finish).transpose()?;
 
     // The checks every reader of a kernel makes, then the installer's own.
     let checked = check.finish(control.as_ref())?;
@@ -275,7 +330,7 @@ pub(super) fn collect(
         image: Image {
             path: checked.image,
             arch: checked.arch,
-            bytes: image_bytes,
+            written: image_written,
         },
         package,
         modules,
@@ -284,6 +339,7 @@ pub(super) fn collect(
         tree_files,
         source_moddir: source_moddir.unwrap_or_default(),
         dtb_count,
+        dtbs,
     })
 }
 
@@ -311,18 +367,61 @@ struct Reading<'a, 'p> {
     /// What to select: waited for at the first module.
     rules: Rules<'a>,
     check: KernelCheck<'a>,
-    /// The image, when it is kept.
-    image_bytes: Vec<u8>,
+    /// Where the image is to be written, until it is.
+    image_out: Option<Output>,
+    /// The image's output, written.
+    image_written: Option<(Output, Written)>,
     parsed: Vec<Module>,
     keeper: Keeper<'p>,
     tree_files: Vec<(String, Vec<u8>)>,
     source_moddir: Option<String>,
     dtb_count: usize,
+    /// Modules being decompressed and parsed on rayon's threads, in the
+    /// order they were read.
+    pending: VecDeque<Pending>,
+    /// Their bytes as read.
+    pending_bytes: usize,
 }
 
-impl<'p> Reading<'_, 'p> {
+/// The module `p` once it is decompressed and parsed. A rayon thread
+/// waiting (di_kernel called from a parallel iterator, say) runs other
+/// pending work meanwhile, as it may be the thread that has `p`'s.
+fn wait_for(p: &Pending) -> Result<ReadModule, KernelError> {
+    use std::sync::mpsc::TryRecvError;
+    let stopped = || {
+        Err(KernelError::Visitor(format!(
+            "{}: its decompression stopped",
+            p.path
+        )))
+    };
+    loop {
+        match p.module.try_recv() {
+            Ok(m) => return m,
+            Err(TryRecvError::Disconnected) => return stopped(),
+            Err(TryRecvError::Empty) => {
+                if rayon::yield_now() != Some(rayon::Yield::Executed) {
+                    // Nothing to run here: another thread has it.
+                    return p.module.recv().unwrap_or_else(|_| stopped());
+                }
+            }
+        }
+    }
+}
+
+/// A module read, being decompressed and parsed on another thread.
+struct Pending {
+    /// Its member name.
+    path: String,
+    /// Its bytes as read, counted in [`Reading::pending_bytes`].
+    raw: usize,
+    /// The module, when it is ready.
+    module: std::sync::mpsc::Receiver<Result<ReadModule, KernelError>>,
+}
+
+impl<'a, 'p> Reading<'a, 'p> {
     fn entry<'s>(&mut self, scope: &rayon::Scope<'s>, e: &mut Entry<'_>) -> Result<(), KernelError>
     where
+        'a: 's,
         'p: 's,
     {
         self.check.entry(e);
@@ -338,42 +437,97 @@ impl<'p> Reading<'_, 'p> {
         }
     }
 
-    /// Checks the image; keeps its bytes when there is a DTB tarball to
-    /// write (for [`super::di_kernel`]).
+    /// Checks the image, and writes it out as it is read when there is
+    /// an output for it.
     fn image(&mut self, e: &mut Entry<'_>) -> Result<(), KernelError> {
         let src = self.src;
-        let want = self.dtb_tar.is_some();
-        let mut bytes = Vec::new();
-        let limit = if want { IMAGE_LIMIT } else { HEAD_BYTES as u64 };
+        let what = format!("{} ({})", e.path, e.location);
+        let read_err = || src.read_err(what.clone());
+        let mut head = Vec::with_capacity(HEAD_BYTES);
         (&mut *e)
-            .take(limit)
-            .read_to_end(&mut bytes)
-            .map_err(src.read_err(format!("{} ({})", e.path, e.location)))?;
-        if want && (bytes.len() as u64) < e.size {
+            .take(HEAD_BYTES as u64)
+            .read_to_end(&mut head)
+            .map_err(read_err())?;
+        self.check.image(&e.path, &head)?;
+        let Some(out) = self.image_out.take() else {
+            return Ok(());
+        };
+        if e.size > IMAGE_LIMIT {
             return Err(src.member_err(
                 &e.path,
                 format!(
-                    "{} bytes, more than the {IMAGE_LIMIT} read into memory",
+                    "{} bytes, more than the {IMAGE_LIMIT} an image may be",
                     e.size
                 ),
             ));
         }
-        self.check
-            .image(&e.path, &bytes[..bytes.len().min(HEAD_BYTES)])?;
-        if want {
-            self.image_bytes = bytes;
+        let written = write_image(&out, &head, &mut *e).map_err(|err| match err {
+            CopyError::Read(err) => read_err()(err),
+            CopyError::Write(err) => KernelError::Visitor(out.err("writing")(err).to_string()),
+        })?;
+        self.image_written = Some((out, written));
+        Ok(())
+    }
+
+    /// Reads a module; a compressed one is decompressed and parsed on
+    /// another thread, and taken, oldest first, while too many wait.
+    fn module<'s>(&mut self, scope: &rayon::Scope<'s>, e: &mut Entry<'_>) -> Result<(), KernelError>
+    where
+        'a: 's,
+        'p: 's,
+    {
+        let raw = read_raw_module(self.src, e, self.opts.keep_module_compression)?;
+        self.source_moddir.get_or_insert_with(|| raw.moddir.clone());
+        if e.path.ends_with(".ko") && self.pending.is_empty() {
+            // Plain: parsing it here costs less than handing it over.
+            let m = decode_module(self.src, &e.path, raw, self.opts.keep_module_compression)?;
+            return self.take_module(scope, &e.path, m);
+        }
+        let (sent, module) = std::sync::mpsc::sync_channel(1);
+        let (src, path) = (self.src, e.path.clone());
+        let keep_compression = self.opts.keep_module_compression;
+        self.pending_bytes += raw.bytes.len();
+        self.pending.push_back(Pending {
+            path: path.clone(),
+            raw: raw.bytes.len(),
+            module,
+        });
+        scope.spawn(move |_| {
+            // The receiver is gone only when the reading failed.
+            let _ = sent.send(decode_module(src, &path, raw, keep_compression));
+        });
+        self.take_pending(scope, false)
+    }
+
+    /// Takes the pending modules, oldest first: `all` of them, or until
+    /// they are at most [`PENDING`] holding at most [`PENDING_BYTES`].
+    fn take_pending<'s>(&mut self, scope: &rayon::Scope<'s>, all: bool) -> Result<(), KernelError>
+    where
+        'p: 's,
+    {
+        while all || self.pending_bytes > PENDING_BYTES || self.pending.len() > PENDING {
+            let Some(p) = self.pending.pop_front() else {
+                break;
+            };
+            self.pending_bytes -= p.raw;
+            let m = wait_for(&p)?;
+            self.take_module(scope, &p.path, m)?;
         }
         Ok(())
     }
 
-    /// Reads and checks a module, and keeps what the segment may need of it.
-    fn module<'s>(&mut self, scope: &rayon::Scope<'s>, e: &mut Entry<'_>) -> Result<(), KernelError>
+    /// Checks a module decompressed and parsed, and keeps what the
+    /// segment may need of it (in the order the source has them).
+    fn take_module<'s>(
+        &mut self,
+        scope: &rayon::Scope<'s>,
+        path: &str,
+        mut m: ReadModule,
+    ) -> Result<(), KernelError>
     where
         'p: 's,
     {
-        let mut m = read_module(self.src, e, self.opts.keep_module_compression)?;
-        self.source_moddir.get_or_insert_with(|| m.moddir.clone());
-        self.check.module(&e.path, &m.info)?;
+        self.check.module(path, &m.info)?;
         let Some(rules) = self.rules.ready(self.src) else {
             // Why is returned by the rules, after the walk.
             return Err(KernelError::Visitor(
@@ -381,7 +535,7 @@ impl<'p> Reading<'_, 'p> {
             ));
         };
         self.keeper
-            .keep(scope, self.src, &e.path, &mut m, &rules.matcher)?;
+            .keep(scope, self.src, path, &mut m, &rules.matcher)?;
         self.parsed.push(Module {
             path: m.rel,
             name: m.name,
@@ -422,6 +576,22 @@ impl<'p> Reading<'_, 'p> {
         self.dtb_count += 1;
         Ok(())
     }
+}
+
+/// Writes `head` and the rest of `rest` (up to [`IMAGE_LIMIT`]) to `out`;
+/// what it wrote.
+fn write_image(out: &Output, head: &[u8], rest: &mut dyn Read) -> Result<Written, CopyError> {
+    let mut w = Counting::new(Hashing::<_, Sha256>::new(BufWriter::with_capacity(
+        1 << 20,
+        out,
+    )));
+    w.write_all(head).map_err(CopyError::Write)?;
+    output::copy(&mut rest.take(IMAGE_LIMIT), &mut w)?;
+    w.flush().map_err(CopyError::Write)?;
+    Ok(Written {
+        size: w.count,
+        sha256: format!("{:x}", w.inner.digest.finalize()),
+    })
 }
 
 /// The kernel's modules, indexed, and the selection's dependency-closed
@@ -513,8 +683,6 @@ struct ReadModule {
     info: ModuleInfo,
     /// The bytes the segment stores.
     bytes: Vec<u8>,
-    /// The module directory in the source (`lib/modules/VER`).
-    moddir: String,
 }
 
 /// The name of the module at `path` in the source, and its path as the
@@ -539,27 +707,64 @@ fn read_module(
     e: &mut Entry<'_>,
     keep_compression: bool,
 ) -> Result<ReadModule, KernelError> {
+    let raw = read_raw_module(src, e, keep_compression)?;
+    decode_module(src, &e.path, raw, keep_compression)
+}
+
+/// A module's bytes as the source has them, and its names.
+struct RawModule {
+    /// Its path below the module directory, as the segment names it.
+    rel: String,
+    /// Its name.
+    name: String,
+    /// The module directory in the source (`lib/modules/VER`).
+    moddir: String,
+    /// Its bytes, compressed if the source compresses modules.
+    bytes: Vec<u8>,
+}
+
+/// Reads the module `e` as it is (the first half of [`read_module`]).
+fn read_raw_module(
+    src: &KernelSource,
+    e: &mut Entry<'_>,
+    keep_compression: bool,
+) -> Result<RawModule, KernelError> {
     let (name, rel, moddir) = stored_name(&e.path, keep_compression)
         .ok_or_else(|| src.member_err(&e.path, "not under lib/modules/VERSION".into()))?;
     let moddir = moddir.to_owned();
-    let raw = e
+    let bytes = e
         .read_all(MODULE_LIMIT)
         .map_err(src.read_err(format!("{} ({})", e.path, e.location)))?;
-    let (info, plain) = src.read_module(&e.path, &raw)?;
+    Ok(RawModule {
+        rel,
+        name,
+        moddir,
+        bytes,
+    })
+}
+
+/// Decompresses and parses the module `raw`, member `path` of `src` (the
+/// second half of [`read_module`], which needs no more of the source).
+fn decode_module(
+    src: &KernelSource,
+    path: &str,
+    raw: RawModule,
+    keep_compression: bool,
+) -> Result<ReadModule, KernelError> {
+    let (info, plain) = src.read_module(path, &raw.bytes)?;
     let decompressed = match plain {
         Cow::Owned(v) => Some(v),
         Cow::Borrowed(_) => None,
     };
     let bytes = match decompressed {
         Some(v) if !keep_compression => v,
-        _ => raw,
+        _ => raw.bytes,
     };
     Ok(ReadModule {
-        rel,
-        name,
+        rel: raw.rel,
+        name: raw.name,
         info,
         bytes,
-        moddir,
     })
 }
 
@@ -599,9 +804,14 @@ impl<'a> Keeper<'a> {
         let selected = matcher.selects(&m.rel, &m.name).is_some();
         match self.piece_level {
             Some(level) if selected => {
-                // The data and the cpio padding after it.
+                // The data and the cpio padding after it, in a buffer of
+                // just that size (growing by `resize` alone would double
+                // it, and the backlog waiting for a thread with it).
                 let mut data = std::mem::take(&mut m.bytes);
-                data.resize(data.len().next_multiple_of(4), 0);
+                let padded = data.len().next_multiple_of(4);
+                data.reserve_exact(padded - data.len());
+                data.resize(padded, 0);
+                data.shrink_to_fit();
                 let (name, what) = (m.name.clone(), format!("{member}: compressing"));
                 if self.backlog.load(Ordering::Relaxed) > BACKLOG {
                     let piece = compress_piece(level, &data).map_err(src.read_err(what))?;

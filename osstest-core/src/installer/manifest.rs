@@ -12,12 +12,9 @@
 //! module is in the installer.
 
 use std::collections::BTreeMap;
-use std::fs::File;
-use std::io;
 use std::path::Path;
 
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 
 use crate::format::initrd::{AppendReport, Inspection};
 use crate::kernel::modules::{Missing, Reason};
@@ -25,8 +22,7 @@ use crate::kernel::{KernelSource, ModulePath};
 
 use super::collect::Collected;
 use super::segment::SegmentReport;
-use super::{io_err, InstallerError, Options};
-use crate::format::output::Staging;
+use super::Options;
 
 /// The manifest written as `manifest.json`.
 #[derive(Debug, Clone, Serialize)]
@@ -177,15 +173,9 @@ pub(super) fn modules_summary(c: &Collected) -> ModulesSummary {
     }
 }
 
-fn sha256_file(path: &Path) -> Result<(u64, String), InstallerError> {
-    let mut f = File::open(path).map_err(io_err(path, "opening"))?;
-    let mut h = Sha256::new();
-    let n = io::copy(&mut f, &mut h).map_err(io_err(path, "reading"))?;
-    Ok((n, format!("{:x}", h.finalize())))
-}
-
-/// Gathers the manifest. `names`: the staged outputs, in the order image,
-/// segment, initrd, DTBs.
+/// Gathers the manifest. `outputs`: each output by its role (`image`,
+/// `modules_segment`, `initrd`, `dtbs`), hashed as it was written or read
+/// back; the d-i initrd's size and sha256 are those `base` read.
 #[allow(clippy::too_many_arguments)]
 pub(super) fn build(
     src: &KernelSource,
@@ -195,28 +185,8 @@ pub(super) fn build(
     segment: &SegmentReport,
     append: &AppendReport,
     opts: &Options,
-    staging: &Staging,
-    names: &[String],
-) -> Result<Manifest, InstallerError> {
-    let roles = ["image", "modules_segment", "initrd", "dtbs"];
-    let mut outputs = BTreeMap::new();
-    for (role, name) in roles.iter().zip(names) {
-        // The segment was hashed as it was written.
-        let (size, sha256) = if *role == "modules_segment" {
-            (segment.size, segment.sha256.clone())
-        } else {
-            sha256_file(&staging.path().join(name))?
-        };
-        outputs.insert(
-            (*role).to_owned(),
-            OutputFile {
-                file: name.clone(),
-                size,
-                sha256,
-            },
-        );
-    }
-    let (base_size, base_sha) = sha256_file(di_initrd)?;
+    outputs: BTreeMap<String, OutputFile>,
+) -> Manifest {
     let mut module_versions: Vec<String> = base
         .files
         .iter()
@@ -229,7 +199,7 @@ pub(super) fn build(
         Some((p, v, a)) => (Some(p.clone()), Some(v.clone()), Some(a.clone())),
         None => (None, None, None),
     };
-    Ok(Manifest {
+    Manifest {
         kernel: KernelSummary {
             source: src.path().display().to_string(),
             source_kind: format!("{:?}", src.kind()).to_lowercase(),
@@ -247,8 +217,8 @@ pub(super) fn build(
         },
         di_initrd: BaseSummary {
             path: di_initrd.display().to_string(),
-            size: base_size,
-            sha256: base_sha,
+            size: base.size,
+            sha256: base.sha256.clone(),
             segments: base.segments.len(),
             module_versions,
         },
@@ -265,5 +235,5 @@ pub(super) fn build(
             keep_module_compression: opts.keep_module_compression,
             mtime: opts.mtime.unwrap_or(0),
         },
-    })
+    }
 }

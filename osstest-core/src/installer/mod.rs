@@ -32,6 +32,9 @@
 //!
 //! [`installer_modules`] makes the segment alone.
 //!
+//! The d-i initrd is read once, on its own thread while the source is
+//! read: it is inspected and copied into the combined initrd in the same
+//! reading ([`initrd::start`]), and only the appended segment is read back.
 //! The source is read once, streaming: every module is decompressed and
 //! its ELF metadata read as it goes by; the modules the patterns select
 //! are compressed for the segment at once, on other threads, and those
@@ -82,6 +85,7 @@ use crate::format::initrd::{self, Budget};
 use crate::format::output::{Output, OutputError, Staging};
 use crate::kernel::modules::{ModulesError, Selection};
 use crate::kernel::{KernelError, KernelSource};
+use collect::Written;
 use rules::{Made, Rules};
 
 /// How [`di_kernel`] and [`installer_modules`] choose and store modules.
@@ -283,11 +287,7 @@ fn selection(opts: &Options, di_names: &[String]) -> Result<Selection, Installer
 /// names join the selection; a merged-/usr initrd (`lib` a symbolic
 /// link, which a directory entry named lib would replace) keeps modules
 /// in `usr/lib/modules`.
-fn rules_from_initrd(
-    di_initrd: &Path,
-    opts: &Options,
-) -> Result<(initrd::Inspection, Made), InstallerError> {
-    let base = initrd::inspect(di_initrd)?;
+fn rules_from_initrd(base: &initrd::Inspection, opts: &Options) -> Result<Made, InstallerError> {
     let merged_usr = base
         .files
         .iter()
@@ -300,7 +300,7 @@ fn rules_from_initrd(
             "lib/modules"
         },
     };
-    Ok((base, made))
+    Ok(made)
 }
 
 /// Refuses options that cannot work, before any reading.
@@ -350,27 +350,50 @@ pub fn di_kernel(
     check_options(opts)?;
     let src = KernelSource::open(source)?;
     let staging = Staging::new(outdir, "di-kernel")?;
-    // The d-i initrd is inspected, and the rules made from it, on another
-    // thread while the package's image and DTBs are read (see `rules`).
-    let base = std::cell::OnceCell::new();
-    let collected = std::thread::scope(|s| {
-        let inspecting = s.spawn(|| rules_from_initrd(di_initrd, opts));
+    // The d-i initrd is inspected, copied into the combined initrd as it
+    // is, and the rules made from it, on another thread while the
+    // package's image and DTBs are read (see `rules`).
+    let initrd_name = "initrd.gz".to_owned();
+    let initrd_out = staging.output(&initrd_name)?;
+    let started = std::cell::OnceCell::new();
+    let mut collected = std::thread::scope(|s| {
+        let inspecting = s.spawn(|| -> Result<_, InstallerError> {
+            let begun = initrd::start(di_initrd, initrd_out)?;
+            let made = rules_from_initrd(begun.inspection(), opts)?;
+            Ok((begun, made))
+        });
         let rules = Rules::later(|| {
-            let (inspection, made) = inspecting
+            let (begun, made) = inspecting
                 .join()
                 .unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
-            let _ = base.set(inspection);
+            let _ = started.set(begun);
             Ok(made)
         });
-        collect::collect(&src, opts, rules, Some(staging.output("dtbs.tar.gz")?))
+        let outputs = collect::Outputs {
+            image: staging.output("vmlinuz")?,
+            dtbs: staging.output("dtbs.tar.gz")?,
+        };
+        collect::collect(&src, opts, rules, Some(outputs))
     })?;
-    let base = base.into_inner().expect("the rules were made");
+    let started = started.into_inner().expect("the rules were made");
+    let base = started.inspection().clone();
     check_initrd_arch(source, &collected.image.arch, &base)?;
     let version = collected.version.clone();
 
-    // The image, byte for byte.
+    // The image, byte for byte, written as the source was read.
     let image_name = format!("vmlinuz-{version}");
-    write_file(staging.output(&image_name)?, &collected.image.bytes)?;
+    let (mut image_out, image) =
+        collected
+            .image
+            .written
+            .take()
+            .ok_or_else(|| InstallerError::Source {
+                source_path: source.to_owned(),
+                problem: "no kernel image was written".into(),
+            })?;
+    image_out.rename_target(&image_name)?;
+    image_out.set_mode(0o644)?;
+    image_out.commit()?;
 
     // The segment, then the combined initrd.
     let seg_name = match opts.compression.suffix() {
@@ -389,11 +412,8 @@ pub fn di_kernel(
         opts.max_segment_size,
     )?;
 
-    let initrd_name = "initrd.gz".to_owned();
-    let append = initrd::append_to(
-        di_initrd,
+    let append = started.finish(
         &[initrd::Segment::Archive(seg_path.clone())],
-        staging.output(&initrd_name)?,
         &initrd::AppendOptions {
             compression: opts.compression,
             level: opts.level,
@@ -406,13 +426,43 @@ pub fn di_kernel(
         },
     )?;
 
-    let mut names = vec![image_name.clone(), seg_name.clone(), initrd_name.clone()];
-    if collected.dtb_count > 0 {
-        names.push("dtbs.tar.gz".to_owned());
+    let mut outputs = vec![
+        ("image", image_name, image),
+        (
+            "modules_segment",
+            seg_name,
+            Written {
+                size: segment.size,
+                sha256: segment.sha256.clone(),
+            },
+        ),
+        (
+            "initrd",
+            initrd_name,
+            Written {
+                size: append.size,
+                sha256: append.sha256.clone(),
+            },
+        ),
+    ];
+    if let Some(dtbs) = collected.dtbs.clone().filter(|_| collected.dtb_count > 0) {
+        outputs.push(("dtbs", "dtbs.tar.gz".to_owned(), dtbs));
     }
+    let names: Vec<String> = outputs.iter().map(|(_, name, _)| name.clone()).collect();
+    let outputs = outputs
+        .into_iter()
+        .map(|(role, file, w)| {
+            let f = manifest::OutputFile {
+                file,
+                size: w.size,
+                sha256: w.sha256,
+            };
+            (role.to_owned(), f)
+        })
+        .collect();
     let manifest = manifest::build(
-        &src, di_initrd, &base, &collected, &segment, &append, opts, &staging, &names,
-    )?;
+        &src, di_initrd, &base, &collected, &segment, &append, opts, outputs,
+    );
     let mut json = serde_json::to_vec_pretty(&manifest).expect("a manifest serialises");
     json.push(b'\n');
     write_file(staging.output(publish::MANIFEST)?, &json)?;

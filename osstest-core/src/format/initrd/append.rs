@@ -16,7 +16,9 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use super::inspect::{inspect_origins, segment_compression, Inspection, Origins, SegmentInfo};
+use super::inspect::{
+    inspect_after, inspect_copying, segment_compression, Inspection, Origins, SegmentInfo,
+};
 use super::{io_err, Error, Result};
 use crate::format::compress::{self, Compression, Encoder};
 use crate::format::cpio::Tree;
@@ -87,6 +89,8 @@ pub struct AppendReport {
     pub path: String,
     /// Its size.
     pub size: u64,
+    /// Its sha256, in hex, as read back.
+    pub sha256: String,
     /// Every segment of the output (the base's first).
     pub segments: Vec<SegmentInfo>,
     /// Index in `segments` of the first appended segment.
@@ -100,7 +104,7 @@ pub struct AppendReport {
 /// Writes `out`: the initrd `base`, unchanged, then each of `segments`,
 /// each starting at a multiple of 4 bytes (zero padding, which the kernel
 /// skips; an uncompressed archive needs it). The result is read back and
-/// checked as [`inspect`] does, and against the budget, before it is
+/// checked as [`super::inspect`] does, and against the budget, before it is
 /// renamed into place: a failure leaves `out` as it was. The new file is
 /// mode 0644.
 pub fn append(
@@ -120,62 +124,104 @@ pub fn append_to(
     tmp: Output,
     opts: &AppendOptions,
 ) -> Result<AppendReport> {
-    let out = &tmp.path().to_owned();
-    let level = opts.level.unwrap_or(opts.compression.default_level());
+    check_segments(segments, tmp.path(), opts)?;
+    start(base, tmp)?.finish(segments, opts)
+}
+
+/// An append [`start`] began: the base inspected, and copied into the
+/// output, in one reading of it.
+pub struct Started {
+    base: PathBuf,
+    inspected: Inspection,
+    tmp: Output,
+}
+
+/// Begins an append to the initrd `base` in the output `tmp`: reads
+/// `base` once, inspecting it as [`super::inspect`] does while copying it
+/// into `tmp`, so that what is appended to is exactly what was inspected.
+/// [`Started::finish`] appends the segments; the base is not read again.
+pub fn start(base: &Path, tmp: Output) -> Result<Started> {
+    // Temporary files are created 0600; an initrd is served by TFTP and
+    // HTTP daemons running as other users.
+    tmp.set_mode(0o644)?;
+    let out = tmp.path().to_owned();
+    let inspected = inspect_copying(base, &out, &mut tmp.as_file())?;
+    Ok(Started {
+        base: base.to_owned(),
+        inspected,
+        tmp,
+    })
+}
+
+/// Refuses options and segments that cannot work, before any writing.
+fn check_segments(segments: &[Segment], out: &Path, opts: &AppendOptions) -> Result<()> {
     crate::format::compress::check_threads(opts.threads).map_err(Error::Option)?;
     for seg in segments {
         if let Segment::Directory { path, .. } = seg {
             output::refuse_inside(path, out)?;
         }
     }
-    // Temporary files are created 0600; an initrd is served by TFTP and
-    // HTTP daemons running as other users.
-    tmp.set_mode(0o644)?;
-    let mut w = Counting::new(BufWriter::with_capacity(1 << 16, tmp.as_file()));
-    let write_err = || io_err(out, "writing");
-    let mut origins = Origins::of(base);
-    let base_len = copy_from(
-        base,
-        &mut File::open(base).map_err(io_err(base, "opening"))?,
-        &mut w,
-        out,
-    )?;
+    Ok(())
+}
 
-    // Where each appended segment starts in the output.
-    let mut starts = Vec::with_capacity(segments.len());
-    for (i, seg) in segments.iter().enumerate() {
-        let pad = (4 - w.count % 4) % 4;
-        w.write_all(&[0u8; 3][..pad as usize])
-            .map_err(write_err())?;
-        starts.push(w.count);
-        origins.push(w.count, origin_name(seg, out));
-        let to = Target {
-            path: out,
-            opts,
-            level,
-        };
-        write_segment(i, seg, &mut w, &to)?;
+impl Started {
+    /// What the base is.
+    pub fn inspection(&self) -> &Inspection {
+        &self.inspected
     }
-    w.flush().map_err(write_err())?;
-    drop(w);
-    tmp.as_file().sync_all().map_err(io_err(out, "syncing"))?;
 
-    // Read back as the kernel will read it; a fault is blamed on the
-    // input it came from.
-    let found = inspect_origins(tmp.temp_path(), &origins)?;
-    // The base's bytes are untouched and every appended segment starts
-    // after them.
-    let base_found = found
-        .segments
-        .iter()
-        .filter(|s| s.offset < base_len)
-        .count();
-    if base_found == 0 {
-        return Err(Error::Empty {
-            path: base.display().to_string(),
-        });
+    /// Appends `segments` after the base, each starting at a multiple of
+    /// 4 bytes, and reads back and checks what follows the base as
+    /// [`append`] does before committing the output.
+    pub fn finish(self, segments: &[Segment], opts: &AppendOptions) -> Result<AppendReport> {
+        let Started {
+            base,
+            inspected,
+            tmp,
+        } = self;
+        let out = &tmp.path().to_owned();
+        check_segments(segments, out, opts)?;
+        let level = opts.level.unwrap_or(opts.compression.default_level());
+        let mut w = Counting::new(BufWriter::with_capacity(1 << 16, tmp.as_file()));
+        w.count = inspected.size;
+        let mut origins = Origins::of(&base);
+        // Where each appended segment starts in the output.
+        let mut starts = Vec::with_capacity(segments.len());
+        for (i, seg) in segments.iter().enumerate() {
+            let pad = (4 - w.count % 4) % 4;
+            w.write_all(&[0u8; 3][..pad as usize])
+                .map_err(io_err(out, "writing"))?;
+            starts.push(w.count);
+            origins.push(w.count, origin_name(seg, out));
+            let to = Target {
+                path: out,
+                opts,
+                level,
+            };
+            write_segment(i, seg, &mut w, &to)?;
+        }
+        w.flush().map_err(io_err(out, "writing"))?;
+        drop(w);
+        tmp.as_file().sync_all().map_err(io_err(out, "syncing"))?;
+        // Read back as the kernel will read it, from where the base ends;
+        // a fault is blamed on the input it came from.
+        let found = inspect_after(tmp.temp_path(), &origins, &inspected)?;
+        check_appended(found, &inspected, segments, &starts, tmp, opts)
     }
-    check_one_archive_each(&found.segments, segments, &starts)?;
+}
+
+/// Checks what [`Started::finish`] read back, `found`, and commits `tmp`.
+fn check_appended(
+    found: Inspection,
+    base: &Inspection,
+    segments: &[Segment],
+    starts: &[u64],
+    tmp: Output,
+    opts: &AppendOptions,
+) -> Result<AppendReport> {
+    let out = &tmp.path().to_owned();
+    let base_found = base.segments.len();
+    check_one_archive_each(&found.segments, segments, starts)?;
     check_xz(tmp.temp_path(), out, &found, base_found, segments)?;
     check_budget(&found, out, base_found, &opts.budget)?;
     tmp.commit_unsynced()?;
@@ -183,6 +229,7 @@ pub fn append_to(
     Ok(AppendReport {
         path: out.display().to_string(),
         size,
+        sha256: found.sha256,
         segments: found.segments,
         first_appended: base_found,
         merged_data_size: found.merged_data_size,

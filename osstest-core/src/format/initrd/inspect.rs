@@ -12,18 +12,19 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, Read};
+use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom, Write};
 use std::os::unix::fs::FileExt;
 use std::path::Path;
 
 use serde::Serialize;
+use sha2::{Digest, Sha256};
 
 use super::{
     io_err, Error, Result, MAX_ENTRIES, MAX_NAME_BYTES, MAX_UNPACKED, MAX_WARNINGS, MAX_ZERO_RUN,
 };
 use crate::format::compress::{self, Compression};
 use crate::format::cpio::{self, name, Entry, Kind};
-use crate::format::io::{read_up_to, Counting};
+use crate::format::io::{read_up_to, Counting, Hashing, Teeing};
 
 /// One segment of an initrd.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -87,7 +88,41 @@ pub struct Inspection {
     /// The ELF files of all segments by machine, most files first: what
     /// architecture the initrd's programs and modules are for.
     pub elf_machines: Vec<ElfMachine>,
+    /// The sha256 of the bytes read (the whole file), in hex.
+    pub sha256: String,
+    /// Where the reading stopped, to go on from there when more is
+    /// appended (see [`inspect_after`]).
+    #[serde(skip)]
+    state: Reached,
 }
+
+/// What an inspection counted against the bounds, the warnings it left
+/// out and the hash so far, to go on from.
+#[derive(Clone)]
+struct Reached {
+    totals: Totals,
+    warnings_dropped: usize,
+    digest: Sha256,
+}
+
+impl std::fmt::Debug for Reached {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Reached")
+            .field("totals", &self.totals)
+            .field("warnings_dropped", &self.warnings_dropped)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The hash state is what the bytes read make it, which
+/// [`Inspection::sha256`] compares already.
+impl PartialEq for Reached {
+    fn eq(&self, other: &Reached) -> bool {
+        (&self.totals, self.warnings_dropped) == (&other.totals, other.warnings_dropped)
+    }
+}
+
+impl Eq for Reached {}
 
 /// How many ELF files of one machine an initrd holds.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -138,7 +173,19 @@ pub fn walk(
     path: &Path,
     visit: impl FnMut(&SegmentInfo, &Entry, &mut dyn Read) -> Result<()>,
 ) -> Result<Vec<SegmentInfo>> {
-    walk_origins(path, &Origins::of(path), visit)
+    Ok(walk_origins(path, &Origins::of(path), None, None, visit)?.segments)
+}
+
+/// What [`walk_origins`] read.
+struct Walked {
+    /// Every segment, those of the inspection it went on from first.
+    segments: Vec<SegmentInfo>,
+    /// What they count against the bounds.
+    totals: Totals,
+    /// The hash of the whole file.
+    digest: Sha256,
+    /// Its size: the bytes read.
+    size: u64,
 }
 
 /// Which file to blame for the bytes at each offset of an initrd being
@@ -170,92 +217,178 @@ impl Origins {
     }
 }
 
-/// [`walk`], blaming errors on the parts `origins` names.
-pub(super) fn walk_origins(
+/// Where [`walk_origins`] goes on from: an inspection of the file's
+/// first part.
+type After<'a> = Option<&'a Inspection>;
+
+/// Where [`walk_origins`] writes a copy of every byte it reads: the
+/// output's name, and the output.
+type CopyTo<'a> = Option<(&'a Path, &'a mut dyn Write)>;
+
+/// [`walk`], blaming errors on the parts `origins` names. After `prev`,
+/// an inspection of the file's first part, it visits only what follows;
+/// with `copy`, every byte read is written there as it is read.
+fn walk_origins(
     path: &Path,
     origins: &Origins,
+    prev: After<'_>,
+    copy: CopyTo<'_>,
     mut visit: impl FnMut(&SegmentInfo, &Entry, &mut dyn Read) -> Result<()>,
-) -> Result<Vec<SegmentInfo>> {
-    // The first segment index seen in each part.
-    let mut first_index: HashMap<usize, usize> = HashMap::new();
-    let file = File::open(path).map_err(io_err(path, "opening"))?;
+) -> Result<Walked> {
+    let mut file = File::open(path).map_err(io_err(path, "opening"))?;
     let peek = file.try_clone().map_err(io_err(path, "opening"))?;
-    let mut top = Counting::new(BufReader::with_capacity(1 << 16, file));
-    let mut segments = Vec::new();
-    let mut totals = Totals::default();
-    loop {
-        if !skip_zeros(&mut top, path)? {
-            if segments.is_empty() {
-                return Err(Error::Empty {
-                    path: path.display().to_string(),
-                });
-            }
-            return Ok(segments);
-        }
-        let offset = top.count;
-        let mut head = [0u8; 8];
-        let n = peek
-            .read_at(&mut head, offset)
+    let mut walking = Walking {
+        path,
+        origins,
+        peek: &peek,
+        first_index: HashMap::new(),
+        segments: Vec::new(),
+        totals: Totals::default(),
+    };
+    let mut digest = Sha256::new();
+    let mut start = 0;
+    if let Some(prev) = prev {
+        walking.segments = prev.segments.clone();
+        walking.totals = prev.state.totals.clone();
+        digest = prev.state.digest.clone();
+        start = prev.size;
+        file.seek(SeekFrom::Start(start))
             .map_err(io_err(path, "reading"))?;
-        let head = &head[..n];
-        let index = segments.len();
-        let (part, start, name) = origins.at(offset);
-        let part_index = index - *first_index.entry(part).or_insert(index);
-        let fmt = |problem: String| Error::Format {
-            path: name.to_owned(),
-            offset: offset - start,
-            problem,
-        };
-        let Some(compression) = segment_compression(head) else {
-            return Err(fmt(format!(
-                "unrecognised data {head:02x?} (neither a cpio archive nor a compression the kernel knows)"
-            )));
-        };
-        let label = format!(
-            "{name} segment {part_index} ({} at offset {})",
-            compression.name(),
-            offset - start
-        );
-        let mut info = SegmentInfo {
-            index,
-            offset,
-            length: 0,
-            compression,
-            archives: 0,
-            entries: 0,
-            uncompressed_size: 0,
-            data_size: 0,
-        };
-        if compression == Compression::None {
-            if offset % 4 != 0 {
-                return Err(fmt(
-                    "uncompressed cpio archive at an offset that is not a multiple of 4: the kernel would reject it".into(),
-                ));
+        // The parts already read began with their first segment.
+        for (part, (offset, _)) in origins.parts.iter().enumerate() {
+            if *offset < start {
+                walking.first_index.insert(part, 0);
             }
-            let mut reader = cpio::Reader::new(&mut top, label);
-            read_archive(&mut reader, &mut info, &mut totals, &mut visit)?;
-            info.uncompressed_size = reader.offset();
-        } else {
-            if !compression.is_readable() {
-                return Err(fmt(format!(
-                    "{} segments are recognised but not read",
-                    compression.name()
-                )));
-            }
-            let decoder =
-                compress::single_stream(compression, &mut top).map_err(|e| fmt(e.to_string()))?;
-            let mut reader = cpio::Reader::new(BufReader::with_capacity(1 << 16, decoder), label);
-            loop {
-                read_archive(&mut reader, &mut info, &mut totals, &mut visit)?;
-                if !reader.next_archive()? {
-                    break;
-                }
-            }
-            info.uncompressed_size = reader.offset();
         }
-        info.length = top.count - offset;
-        totals.unpacked += info.uncompressed_size;
-        segments.push(info);
+    }
+    let (copy_path, copy) = match copy {
+        Some((p, w)) => (Some(p), Some(w)),
+        None => (None, None),
+    };
+    let read = Hashing {
+        inner: Teeing::new(file, copy),
+        digest,
+    };
+    let mut top = Counting::new(BufReader::with_capacity(1 << 16, read));
+    top.count = start;
+    let walked = walking.segments(&mut top, &mut visit);
+    let top_count = top.count;
+    let read = top.inner.into_inner();
+    if let (Some(p), Some(e)) = (copy_path, read.inner.write_error) {
+        return Err(io_err(p, "writing")(e));
+    }
+    walked?;
+    if walking.segments.is_empty() {
+        return Err(Error::Empty {
+            path: path.display().to_string(),
+        });
+    }
+    Ok(Walked {
+        segments: walking.segments,
+        totals: walking.totals,
+        digest: read.digest,
+        size: top_count,
+    })
+}
+
+/// A walk of an initrd's segments in progress.
+struct Walking<'a> {
+    path: &'a Path,
+    origins: &'a Origins,
+    /// The file, for looking ahead at a segment's first bytes.
+    peek: &'a File,
+    /// The first segment index seen in each part of `origins`.
+    first_index: HashMap<usize, usize>,
+    /// The segments read so far.
+    segments: Vec<SegmentInfo>,
+    /// What they hold, against the bounds.
+    totals: Totals,
+}
+
+impl Walking<'_> {
+    /// Reads segments from `top` to its end, visiting every entry.
+    fn segments<R: BufRead>(
+        &mut self,
+        top: &mut Counting<R>,
+        visit: &mut impl FnMut(&SegmentInfo, &Entry, &mut dyn Read) -> Result<()>,
+    ) -> Result<()> {
+        let (path, origins, peek) = (self.path, self.origins, self.peek);
+        let Walking {
+            first_index,
+            segments,
+            totals,
+            ..
+        } = self;
+        loop {
+            if !skip_zeros(top, path)? {
+                return Ok(());
+            }
+            let offset = top.count;
+            let mut head = [0u8; 8];
+            let n = peek
+                .read_at(&mut head, offset)
+                .map_err(io_err(path, "reading"))?;
+            let head = &head[..n];
+            let index = segments.len();
+            let (part, start, name) = origins.at(offset);
+            let part_index = index - *first_index.entry(part).or_insert(index);
+            let fmt = |problem: String| Error::Format {
+                path: name.to_owned(),
+                offset: offset - start,
+                problem,
+            };
+            let Some(compression) = segment_compression(head) else {
+                return Err(fmt(format!(
+                    "unrecognised data {head:02x?} (neither a cpio archive nor a compression the kernel knows)"
+                )));
+            };
+            let label = format!(
+                "{name} segment {part_index} ({} at offset {})",
+                compression.name(),
+                offset - start
+            );
+            let mut info = SegmentInfo {
+                index,
+                offset,
+                length: 0,
+                compression,
+                archives: 0,
+                entries: 0,
+                uncompressed_size: 0,
+                data_size: 0,
+            };
+            if compression == Compression::None {
+                if offset % 4 != 0 {
+                    return Err(fmt(
+                        "uncompressed cpio archive at an offset that is not a multiple of 4: the kernel would reject it".into(),
+                    ));
+                }
+                let mut reader = cpio::Reader::new(&mut *top, label);
+                read_archive(&mut reader, &mut info, totals, visit)?;
+                info.uncompressed_size = reader.offset();
+            } else {
+                if !compression.is_readable() {
+                    return Err(fmt(format!(
+                        "{} segments are recognised but not read",
+                        compression.name()
+                    )));
+                }
+                let decoder = compress::single_stream(compression, &mut *top)
+                    .map_err(|e| fmt(e.to_string()))?;
+                let mut reader =
+                    cpio::Reader::new(BufReader::with_capacity(1 << 16, decoder), label);
+                loop {
+                    read_archive(&mut reader, &mut info, totals, visit)?;
+                    if !reader.next_archive()? {
+                        break;
+                    }
+                }
+                info.uncompressed_size = reader.offset();
+            }
+            info.length = top.count - offset;
+            totals.unpacked += info.uncompressed_size;
+            segments.push(info);
+        }
     }
 }
 
@@ -286,7 +419,7 @@ fn skip_zeros<R: BufRead>(top: &mut Counting<R>, path: &Path) -> Result<bool> {
 }
 
 /// What the segments read so far hold, against the bounds.
-#[derive(Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 struct Totals {
     entries: u64,
     name_bytes: u64,
@@ -348,21 +481,62 @@ fn read_archive<R: BufRead>(
 /// Lists the segments of the initrd at `path` and what the kernel would
 /// unpack from them.
 pub fn inspect(path: &Path) -> Result<Inspection> {
-    inspect_origins(path, &Origins::of(path))
+    inspect_with(path, &Origins::of(path), None, None)
 }
 
-/// [`inspect`], blaming errors on the parts `origins` names.
-pub(super) fn inspect_origins(path: &Path, origins: &Origins) -> Result<Inspection> {
-    let size = std::fs::metadata(path)
-        .map_err(io_err(path, "reading"))?
-        .len();
+/// [`inspect`], writing every byte read to `copy` (the output named
+/// `copy_path`) as it goes: the copy is the bytes inspected, whatever
+/// happens to the file after.
+pub(super) fn inspect_copying(
+    path: &Path,
+    copy_path: &Path,
+    copy: &mut dyn Write,
+) -> Result<Inspection> {
+    inspect_with(path, &Origins::of(path), None, Some((copy_path, copy)))
+}
+
+/// [`inspect`] of a file whose first part `prev` inspected (the base an
+/// append copied as it inspected it), blaming errors on the parts
+/// `origins` names: it reads only what follows, and returns what
+/// inspecting the whole file returns.
+pub(super) fn inspect_after(
+    path: &Path,
+    origins: &Origins,
+    prev: &Inspection,
+) -> Result<Inspection> {
+    inspect_with(path, origins, Some(prev), None)
+}
+
+/// [`inspect`], after `prev` and copying to `copy` (see
+/// [`walk_origins`]).
+fn inspect_with(
+    path: &Path,
+    origins: &Origins,
+    prev: After<'_>,
+    copy: CopyTo<'_>,
+) -> Result<Inspection> {
     let mut files: BTreeMap<String, FileInfo> = BTreeMap::new();
     let mut warnings = Vec::new();
+    let mut warnings_dropped = 0;
+    let mut machines: BTreeMap<(u16, u8), u64> = BTreeMap::new();
+    if let Some(prev) = prev {
+        files.extend(prev.files.iter().map(|f| (f.name.clone(), f.clone())));
+        warnings.clone_from(&prev.warnings);
+        warnings_dropped = prev.state.warnings_dropped;
+        if warnings_dropped > 0 {
+            // The line that says how many were left out, said again below.
+            warnings.pop();
+        }
+        machines.extend(
+            prev.elf_machines
+                .iter()
+                .map(|m| ((m.machine, m.bits), m.files)),
+        );
+    }
     // Hard-link groups within the current archive: (segment, ino) -> name.
     let mut inodes: HashMap<(usize, u32, (u32, u32)), String> = HashMap::new();
     let peek = File::open(path).map_err(io_err(path, "opening"))?;
-    let mut machines: BTreeMap<(u16, u8), u64> = BTreeMap::new();
-    let segments = walk_origins(path, origins, |seg, entry, data| {
+    let walked = walk_origins(path, origins, prev, copy, |seg, entry, data| {
         if entry.kind == Kind::File && entry.size >= 20 {
             let mut head = [0u8; 20];
             let n = read_up_to(&mut &mut *data, &mut head).map_err(data_error)?;
@@ -431,10 +605,10 @@ pub(super) fn inspect_origins(path: &Path, origins: &Origins) -> Result<Inspecti
     })?;
     let files: Vec<FileInfo> = files.into_values().collect();
     let merged_data_size = files.iter().map(|f| f.size).sum();
-    if warnings.len() > MAX_WARNINGS {
-        let more = warnings.len() - MAX_WARNINGS;
+    if warnings.len() > MAX_WARNINGS || warnings_dropped > 0 {
+        warnings_dropped += warnings.len().saturating_sub(MAX_WARNINGS);
         warnings.truncate(MAX_WARNINGS);
-        warnings.push(format!("... and {more} more warnings"));
+        warnings.push(format!("... and {warnings_dropped} more warnings"));
     }
     let mut elf_machines: Vec<ElfMachine> = machines
         .into_iter()
@@ -447,12 +621,18 @@ pub(super) fn inspect_origins(path: &Path, origins: &Origins) -> Result<Inspecti
     elf_machines.sort_by_key(|m| std::cmp::Reverse(m.files));
     Ok(Inspection {
         path: path.display().to_string(),
-        size,
-        segments,
+        size: walked.size,
+        segments: walked.segments,
         files,
         merged_data_size,
         warnings,
         elf_machines,
+        sha256: format!("{:x}", walked.digest.clone().finalize()),
+        state: Reached {
+            totals: walked.totals,
+            warnings_dropped,
+            digest: walked.digest,
+        },
     })
 }
 

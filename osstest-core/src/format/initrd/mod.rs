@@ -51,7 +51,7 @@
 mod append;
 mod inspect;
 
-pub use append::{append, append_to, AppendOptions, AppendReport, Budget, Segment};
+pub use append::{append, append_to, start, AppendOptions, AppendReport, Budget, Segment, Started};
 pub use inspect::{inspect, walk, ElfMachine, FileInfo, Inspection, SegmentInfo};
 
 /// The most entries an initrd may have, in all its segments.

@@ -49,15 +49,13 @@ fn walk(root: &Path, out: &mut Vec<String>) -> Result<(), ModulesError> {
             let at = e.path().unwrap_or(root).to_owned();
             read_error(&at)(e.into())
         })?;
-        let Some(name) = entry.file_name().to_str() else {
+        // The path below the root, whose last part is the entry's name.
+        let rel = entry.path().strip_prefix(root).unwrap_or(entry.path());
+        let Some(rel) = rel.to_str() else {
             // Debug shows the bytes that are not UTF-8 as \xNN.
             return Err(ModulesError::NotUtf8(format!("{:?}", entry.path())));
         };
-        if entry.file_type().is_file() && MODULE_SUFFIXES.iter().any(|s| name.ends_with(s)) {
-            let rel = entry.path().strip_prefix(root).unwrap_or(entry.path());
-            let Some(rel) = rel.to_str() else {
-                return Err(ModulesError::NotUtf8(format!("{:?}", entry.path())));
-            };
+        if entry.file_type().is_file() && MODULE_SUFFIXES.iter().any(|s| rel.ends_with(s)) {
             out.push(rel.to_owned());
         }
     }
