@@ -158,6 +158,17 @@ pub(super) struct Written {
     pub sha256: String,
 }
 
+impl Written {
+    /// What went through `w`, and the writer under it.
+    fn taken<W>(w: Counting<Hashing<W, Sha256>>) -> (Written, W) {
+        let written = Written {
+            size: w.count,
+            sha256: format!("{:x}", w.inner.digest.finalize()),
+        };
+        (written, w.inner.inner)
+    }
+}
+
 /// The gzip level of the DTB tarball.
 const DTB_LEVEL: u32 = 6;
 
@@ -205,11 +216,7 @@ impl DtbTar {
         let counted = w
             .into_inner()
             .map_err(|e| io_err(path, "writing")(e.into_error()))?;
-        let written = Written {
-            size: counted.count,
-            sha256: format!("{:x}", counted.inner.digest.finalize()),
-        };
-        let out = counted.inner.inner;
+        let (written, out) = Written::taken(counted);
         out.set_mode(0o644)?;
         out.commit()?;
         Ok(written)
@@ -588,10 +595,7 @@ fn write_image(out: &Output, head: &[u8], rest: &mut dyn Read) -> Result<Written
     w.write_all(head).map_err(CopyError::Write)?;
     output::copy(&mut rest.take(IMAGE_LIMIT), &mut w)?;
     w.flush().map_err(CopyError::Write)?;
-    Ok(Written {
-        size: w.count,
-        sha256: format!("{:x}", w.inner.digest.finalize()),
-    })
+    Ok(Written::taken(w).0)
 }
 
 /// The kernel's modules, indexed, and the selection's dependency-closed
